@@ -1,0 +1,117 @@
+"""Every kind of bad input gets one line naming the file, exit status 1, and nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Cli
+
+EP1 = "0001-venezuela-guyana-essequibo-claim"
+EP2 = "0002-houthis-red-sea-shipping"
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def ep_toml(show: Path, episode: str = EP1) -> Path:
+    return show / episode / "episode.toml"
+
+
+def replace_audio(data: bytes) -> Callable[[Path], None]:
+    def apply(show: Path) -> None:
+        (show / EP1 / "audio.mp3").write_bytes(data)
+    return apply
+
+
+def truncate_audio(episode: str, name: str, keep: float) -> Callable[[Path], None]:
+    def apply(show: Path) -> None:
+        path = show / episode / name
+        data = path.read_bytes()
+        path.write_bytes(data[: int(len(data) * keep)])
+    return apply
+
+
+PNG_HEADER = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
+
+CASES: dict[str, tuple[Callable[[Path], None], str]] = {
+    "missing audio": (lambda s: (s / EP1 / "audio.mp3").unlink(), "audio.mp3"),
+    "audio is a folder": (lambda s: ((s / EP1 / "audio.mp3").unlink(),
+                                     (s / EP1 / "audio.mp3").mkdir()), "audio.mp3"),
+    "empty audio": (replace_audio(b""), "audio.mp3"),
+    "text as audio": (replace_audio(b"this is not audio at all\n" * 40), "audio.mp3"),
+    "image renamed .mp3": (replace_audio(PNG_HEADER), "audio.mp3"),
+    "truncated mp3": (truncate_audio(EP1, "audio.mp3", 0.5), "audio.mp3"),
+    "truncated m4a": (truncate_audio(EP2, "audio.m4a", 0.5), "audio.m4a"),
+    "m4a renamed .mp3": (
+        lambda s: shutil.copy(s / EP2 / "audio.m4a", s / EP1 / "audio.mp3"), "audio.mp3"),
+    "invalid TOML": (lambda s: edit(ep_toml(s), 'title = "', 'title = "unterminated\n#'),
+                     "episode.toml"),
+    "invalid show TOML": (lambda s: edit(s / "show.toml", "[owner]", "[owner"), "show.toml"),
+    "missing required key": (lambda s: edit(ep_toml(s), "guid = ", "# guid = "), "guid"),
+    "missing show key": (lambda s: edit(s / "show.toml", "title = ", "# title = "), "title"),
+    "unknown category": (lambda s: edit(s / "show.toml", 'category = "News"',
+                                        'category = "Warfare"'), "Warfare"),
+    "wrong subcategory": (lambda s: edit(s / "show.toml", 'subcategory = "Politics"',
+                                         'subcategory = "Drama"'), "Drama"),
+    "duplicate guid": (lambda s: edit(ep_toml(s, EP2), 'guid = "7eef7aac',
+                                      'guid = "e6ce1aa9-ea2c-435c-8553-1bb483cc4970"\n#'),
+                       "duplicate guid"),
+    "duplicate number": (lambda s: edit(ep_toml(s, EP2), "number = 2", "number = 1"),
+                         "duplicate number"),
+    "date without zone": (lambda s: edit(ep_toml(s), "T09:00:00-04:00", "T09:00:00"),
+                          "time zone"),
+    "audio escaping the show": (lambda s: edit(ep_toml(s), 'audio = "audio.mp3"',
+                                               'audio = "../../etc/passwd"'), "outside"),
+    "bad folder name": (lambda s: (s / EP1).rename(s / "0001-Bad Name"), "0001-Bad Name"),
+    "unknown key (typo)": (lambda s: edit(ep_toml(s), "summary = ", "sumary = "), "sumary"),
+    "chapter after the end": (lambda s: edit(ep_toml(s), 'start = "0:56"', 'start = "9:56"'),
+                              "chapters"),
+    "cover too small": (lambda s: (s / "cover.jpg").write_bytes(_small_png()), "cover"),
+    "bad episode type": (lambda s: edit(ep_toml(s), 'type = "full"', 'type = "extra"'),
+                         "type"),
+}
+
+
+def _small_png() -> bytes:
+    from warcast.artwork import placeholder_png
+
+    return placeholder_png(side=100)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_bad_input_fails_cleanly_and_keeps_previous_output(case: str, cli: Cli,
+                                                           tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    first = cli("publish", "--out", str(out))
+    assert first.exit_code == 0, first.output
+    before = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    breaker, expected = CASES[case]
+    breaker(cli.show)
+    result = cli("publish", "--out", str(out))
+
+    assert result.exit_code == 1, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("Error: ")
+    assert expected in lines[0]
+    assert "Traceback" not in result.output
+    after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+    assert after == before
+    assert not list(tmp_path.glob(".public.staging-*"))
+
+
+@pytest.mark.parametrize("command", [("tag",), ("tag", "--dry-run")])
+def test_tag_reports_bad_audio_in_one_line(command: tuple[str, ...], cli: Cli) -> None:
+    replace_audio(b"not audio\n" * 50)(cli.show)
+    result = cli(*command)
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "audio.mp3" in result.stderr

@@ -1,0 +1,213 @@
+"""The ``warcast`` command line: parse options, call one library function, report.
+
+Library errors (:class:`~warcast.errors.WarcastError`) become one line on stderr and exit
+status 1 here, and only here; usage errors exit 2 (click's default).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from warcast import __version__
+from warcast.errors import WarcastError
+
+
+class WarcastGroup(click.Group):
+    """A click group that turns library errors into one-line messages (exit status 1)."""
+
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except WarcastError as exc:
+            raise click.ClickException(str(exc)) from None
+
+
+class Context:
+    """What every command needs: the show folder and the output mode."""
+
+    def __init__(self, show: Path, quiet: bool) -> None:
+        self.show = show
+        self.quiet = quiet
+
+    def say(self, message: str) -> None:
+        if not self.quiet:
+            click.echo(message)
+
+
+@click.group(cls=WarcastGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--show", "show", envvar="WARCAST_SHOW", default="episodes", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The show folder (also WARCAST_SHOW).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors.")
+@click.version_option(__version__, prog_name="warcast")
+@click.pass_context
+def main(ctx: click.Context, show: Path, quiet: bool) -> None:
+    """Tag, publish and validate a podcast from a show folder.
+
+    \b
+    Example:
+        warcast init myshow --title "My Show" --base-url https://pod.example.org
+        warcast --show myshow new interview.mp3 --title "First episode"
+        warcast --show myshow tag
+        warcast --show myshow publish --out public
+    """
+    ctx.obj = Context(show, quiet)
+
+
+@main.command()
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", required=True, help="The show's title.")
+@click.option("--base-url", required=True, help="Where the published folder will be served.")
+@click.option("--author", help="Publisher or host name (default: the title).")
+@click.option("--email", help="Owner e-mail for Apple Podcasts.")
+@click.pass_obj
+def init(obj: Context, folder: Path, title: str, base_url: str, author: str | None,
+         email: str | None) -> None:
+    """Create a new show folder with show.toml and a placeholder cover.
+
+    \b
+    Example:
+        warcast init myshow --title "My Show" --base-url https://pod.example.org
+    """
+    from warcast.show import create_show
+
+    path = create_show(folder, title=title, base_url=base_url, author=author, email=email)
+    obj.say(f"Created {path} and {folder / 'cover.png'}; edit them, then add episodes with "
+            f"'warcast --show {folder} new AUDIO --title TITLE'.")
+
+
+@main.command()
+@click.argument("audio", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", required=True, help="The episode's title.")
+@click.option("--published", help="Publication time, ISO 8601 with zone (default: now).")
+@click.option("--members-only", is_flag=True, help="Keep it out of everything public.")
+@click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
+              default="full", show_default=True)
+@click.pass_obj
+def new(obj: Context, audio: Path, title: str, published: str | None, members_only: bool,
+        episode_type: str) -> None:
+    """Create an episode folder from an audio file (next number, fresh guid).
+
+    \b
+    Example:
+        warcast --show episodes new take3.mp3 --title "Sanctions, explained" \\
+            --published 2026-11-30T09:00:00-05:00
+    """
+    from warcast.episodes import new_episode
+    from warcast.show import load_show
+
+    when = _published(published)
+    show = load_show(obj.show)
+    folder = new_episode(show, audio, title=title, published=when, members_only=members_only,
+                         episode_type=episode_type)
+    obj.say(f"Created {folder}: add a summary, guests and chapters in episode.toml, "
+            f"show notes in notes.md.")
+
+
+def _published(value: str | None) -> dt.datetime:
+    if value is None:
+        return dt.datetime.now().astimezone().replace(microsecond=0)
+    try:
+        when = dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"'{value}' is not ISO 8601, e.g. 2026-11-30T09:00:00-05:00",
+                                 param_hint="--published") from None
+    if when.tzinfo is None:
+        raise click.BadParameter("add a time zone, e.g. 2026-11-30T09:00:00-05:00",
+                                 param_hint="--published")
+    return when
+
+
+@main.command()
+@click.argument("episodes", nargs=-1)
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@click.pass_obj
+def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
+    """Write ID3v2.4 / MP4 tags, cover art and chapters into episode audio.
+
+    EPISODES are folder names, slugs or numbers; none means all. Tagging twice changes
+    nothing; the audio stream itself is never modified.
+
+    \b
+    Example:
+        warcast --show episodes tag 3 --dry-run
+    """
+    from warcast.tagging import tag_show
+
+    for episode, changes in tag_show(obj.show, episodes, dry_run=dry_run):
+        verb = "would change" if dry_run else "tagged"
+        if not changes:
+            obj.say(f"{episode.name}: up to date")
+            continue
+        obj.say(f"{episode.name}: {verb} {', '.join(change.field for change in changes)}")
+        if dry_run:
+            for change in changes:
+                obj.say(f"  {change.field}: {change.old or '(none)'} -> {change.new or '(none)'}")
+
+
+@main.command()
+@click.option("--out", default="public", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder.")
+@click.pass_obj
+def publish(obj: Context, out: Path) -> None:
+    """Build the feed, pages and media into the site folder, validated, switched atomically.
+
+    \b
+    Example:
+        warcast --show episodes publish --out public
+    """
+    from warcast.publish import publish as run
+
+    report = run(obj.show, out)
+    for finding in report.findings:
+        click.echo(str(finding), err=True)
+    if report.guid_pinned:
+        obj.say(f"Pinned podcast:guid in {obj.show / 'show.toml'} (keep it).")
+    private = f", {report.members_only} members-only left out" if report.members_only else ""
+    obj.say(f"Published {report.episodes} episodes{private} to {out}: "
+            f"{len(report.written)} files written, {report.unchanged} unchanged, "
+            f"{len(report.removed)} removed.")
+    obj.say(f"Feed: {out / 'feed.xml'} (served as {report.feed_url})")
+
+
+@main.command()
+@click.argument("feed")
+@click.option("--no-fetch", is_flag=True, help="Do not download the artwork of a URL feed.")
+@click.pass_obj
+def validate(obj: Context, feed: str, no_fetch: bool) -> None:
+    """Check a feed (file or URL) against Apple's rules, PSP-1 and Podcasting 2.0.
+
+    Prints errors and warnings; exits 1 when there are errors.
+
+    \b
+    Example:
+        warcast validate public/feed.xml
+        warcast validate https://example.org/feed.xml
+    """
+    from warcast.validation import has_errors, read_feed, validate_feed
+
+    data = read_feed(feed)
+    remote = feed.startswith(("http://", "https://"))
+    locate = None if remote else _locate_beside(feed, data)
+    findings = validate_feed(data, source=feed, locate=locate,
+                             fetch_remote=remote and not no_fetch)
+    for finding in findings:
+        click.echo(str(finding))
+    errors = sum(1 for f in findings if f.level == "error")
+    obj.say(f"{feed}: {errors} errors, {len(findings) - errors} warnings")
+    if has_errors(findings):
+        sys.exit(1)
+
+
+def _locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
+    from warcast.layout import beside_feed
+    from warcast.validation import parse_feed
+
+    link = parse_feed(data, source=feed).find(
+        "channel/{http://www.w3.org/2005/Atom}link[@rel='self']")
+    url = link.get("href") if link is not None else None
+    return beside_feed(Path(feed), url) if url else None

@@ -1,0 +1,333 @@
+"""Episodes: each ``NNNN-slug/`` folder of the show loaded into a validated model.
+
+An episode folder holds ``episode.toml`` (metadata), ``notes.md`` (show notes, optional), the
+audio file and, once made, transcripts. Duration, byte length and MIME type come from the audio.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from warcast.audio import AudioInfo, probe
+from warcast.errors import SourceError
+from warcast.files import create_exclusive, read_text, read_toml, toml_string
+from warcast.notes import plain_text, render_notes
+from warcast.show import Person, Show, inside, person
+from warcast.source import SourceTable
+
+EPISODE_FILE = "episode.toml"
+NOTES_FILE = "notes.md"
+EPISODE_TYPES = ("full", "trailer", "bonus")
+FOLDER_PATTERN = re.compile(r"^(\d{1,6})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
+_KEYS = {
+    "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
+    "keywords", "guests", "chapters", "members_only", "image", "block", "season_name",
+}
+
+# Transcript files an episode folder may hold: suffix -> (MIME type, is timed captions).
+TRANSCRIPT_FORMATS: dict[str, tuple[str, bool]] = {
+    ".vtt": ("text/vtt", True),
+    ".srt": ("application/x-subrip", True),
+    ".json": ("application/json", False),
+    ".html": ("text/html", False),
+    ".txt": ("text/plain", False),
+}
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter mark: where it starts, its title, and an optional link and image."""
+
+    start: float
+    title: str
+    url: str | None = None
+    image: str | None = None  # an absolute URL, or a file name in the episode folder
+
+
+@dataclass(frozen=True)
+class TranscriptFile:
+    """A transcript file in the episode folder, published as ``podcast:transcript``."""
+
+    path: Path
+    mime: str
+    captions: bool
+
+
+@dataclass(frozen=True)
+class Episode:
+    """One episode, validated, with facts read from its audio."""
+
+    folder: Path
+    ordinal: int
+    slug: str
+    title: str
+    number: int | None
+    season: int | None
+    season_name: str | None
+    type: str
+    published: dt.datetime
+    guid: str
+    audio: AudioInfo
+    summary: str
+    notes_html: str
+    explicit: bool
+    keywords: tuple[str, ...]
+    guests: tuple[Person, ...]
+    chapters: tuple[Chapter, ...]
+    members_only: bool
+    block: bool
+    image: Path | None
+    transcripts: tuple[TranscriptFile, ...]
+
+    @property
+    def name(self) -> str:
+        """The folder name, e.g. ``0003-red-sea-shipping``."""
+        return self.folder.name
+
+    @property
+    def description_text(self) -> str:
+        """Plain-text show notes (falls back to the summary)."""
+        return plain_text(self.notes_html) or self.summary
+
+
+def slugify(title: str, limit: int = 60) -> str:
+    """A URL-safe slug: ASCII letters and digits joined by single hyphens."""
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    words = re.findall(r"[a-z0-9]+", ascii_title.lower())
+    slug = ""
+    for word in words:
+        if len(slug) + len(word) + 1 > limit:
+            break
+        slug = f"{slug}-{word}" if slug else word
+    return slug or "episode"
+
+
+def episode_folders(show: Show) -> list[Path]:
+    """Episode folders of the show, in folder-name order (folders without episode.toml skipped)."""
+    folders = []
+    for child in sorted(show.folder.iterdir()):
+        if not (child / EPISODE_FILE).is_file():
+            continue
+        if not FOLDER_PATTERN.match(child.name):
+            raise SourceError(
+                "episode folder name must look like 0001-a-slug", path=child,
+                hint="Rename it: digits, a hyphen, then lowercase words joined by hyphens")
+        folders.append(child)
+    return folders
+
+
+def load_episodes(show: Show) -> list[Episode]:
+    """Load every episode and check what must be unique across the show."""
+    episodes = [load_episode(show, folder) for folder in episode_folders(show)]
+    _check_unique(episodes)
+    return sorted(episodes, key=lambda e: (e.published, e.ordinal))
+
+
+def select(episodes: list[Episode], selectors: tuple[str, ...]) -> list[Episode]:
+    """The episodes named by folder name, slug or number (all when none are named)."""
+    if not selectors:
+        return episodes
+    chosen = []
+    for selector in selectors:
+        matches = [e for e in episodes
+                   if selector in (e.name, e.slug) or selector in (str(e.number), str(e.ordinal))]
+        if not matches:
+            raise SourceError(f"no episode '{selector}'",
+                              hint="Name an episode by folder name, slug or number")
+        chosen.extend(m for m in matches if m not in chosen)
+    return chosen
+
+
+def load_episode(show: Show, folder: Path) -> Episode:
+    """Read and validate one episode folder."""
+    path = folder / EPISODE_FILE
+    table = SourceTable(read_toml(path, what="episode file"), path)
+    table.reject_unknown(_KEYS)
+    ordinal_text, slug = FOLDER_PATTERN.match(folder.name).groups()  # type: ignore[union-attr]
+    audio = probe(inside(folder, table.text("audio"), table, "audio"))
+    notes = folder / NOTES_FILE
+    notes_html = render_notes(read_text(notes, what="show notes")) if notes.exists() else ""
+    kind = table.choice("type", EPISODE_TYPES, "full")
+    return Episode(
+        folder=folder,
+        ordinal=int(ordinal_text),
+        slug=slug,
+        title=table.text("title"),
+        number=_number(table, kind),
+        season=table.integer("season", None, minimum=1),
+        season_name=table.optional_text("season_name"),
+        type=kind,
+        published=table.datetime("published"),
+        guid=_guid(table),
+        audio=audio,
+        summary=table.text("summary", ""),
+        notes_html=notes_html,
+        explicit=table.boolean("explicit", show.explicit),
+        keywords=table.strings("keywords"),
+        guests=tuple(person(item, "guest") for item in table.tables("guests")),
+        chapters=_chapters(table, audio.duration),
+        members_only=table.boolean("members_only", False),
+        block=table.boolean("block", False),
+        image=_image(table, folder),
+        transcripts=_transcripts(folder),
+    )
+
+
+def _number(table: SourceTable, kind: str) -> int | None:
+    if kind == "full" and "number" not in table.data:
+        raise table.error("number", "is required for full episodes",
+                          "Add number = N (trailers and bonus episodes may leave it out)")
+    return table.integer("number", None, minimum=1)
+
+
+def _guid(table: SourceTable) -> str:
+    if "guid" not in table.data:
+        raise table.error("guid", "is required but missing",
+                          f'Add guid = "{uuid.uuid4()}" and never change it once published')
+    value = table.text("guid")
+    if any(ord(c) < 32 for c in value) or len(value) > 512:
+        raise table.error("guid", "must be one line of at most 512 characters")
+    return value
+
+
+def parse_time(value: object) -> float | None:
+    """Seconds from a number or from ``H:MM:SS(.fff)`` / ``M:SS``; None when unreadable."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value) if value >= 0 else None
+    if not isinstance(value, str):
+        return None
+    match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)|(\d+(?:\.\d+)?)", value.strip())
+    if not match:
+        return None
+    hours, minutes, seconds, plain = match.groups()
+    if plain is not None:
+        return float(plain)
+    if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
+        return None
+    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+
+
+def _chapters(table: SourceTable, duration: float) -> tuple[Chapter, ...]:
+    chapters: list[Chapter] = []
+    for item in table.tables("chapters"):
+        item.reject_unknown({"start", "title", "url", "image"})
+        start = parse_time(item.data.get("start"))
+        if start is None:
+            raise item.error("start", f"'{item.data.get('start')}' is not a time",
+                             'Write "H:MM:SS", "M:SS" or a number of seconds')
+        if chapters and start <= chapters[-1].start:
+            raise item.error("start", "must come after the previous chapter's start")
+        if start >= duration:
+            raise item.error("start", f"is after the end of the audio ({duration:.0f} s)")
+        image = item.optional_text("image")
+        local = image and not image.startswith(("http://", "https://"))
+        if local and not inside(table.path.parent, image, item, "image").is_file():
+            raise item.error("image", f"'{image}' not found in the episode folder")
+        chapters.append(Chapter(start, item.text("title"), item.optional_url("url"), image))
+    return tuple(chapters)
+
+
+def _image(table: SourceTable, folder: Path) -> Path | None:
+    name = table.optional_text("image")
+    if name is None:
+        return None
+    path = inside(folder, name, table, "image")
+    if not path.is_file():
+        raise table.error("image", f"'{name}' not found in {folder}")
+    return path
+
+
+def _transcripts(folder: Path) -> tuple[TranscriptFile, ...]:
+    found = []
+    for suffix, (mime, captions) in TRANSCRIPT_FORMATS.items():
+        path = folder / f"transcript{suffix}"
+        if path.is_file() and path.stat().st_size > 0:
+            found.append(TranscriptFile(path, mime, captions))
+    return tuple(found)
+
+
+def _check_unique(episodes: list[Episode]) -> None:
+    for label, key in (("guid", lambda e: e.guid), ("slug", lambda e: e.slug),
+                       ("number", lambda e: (e.season, e.number) if e.number else None)):
+        seen: dict[object, Episode] = {}
+        for episode in episodes:
+            value = key(episode)
+            if value is None:
+                continue
+            if value in seen:
+                shown = value[1] if isinstance(value, tuple) else value
+                raise SourceError(
+                    f"duplicate {label} '{shown}' (also in {seen[value].name})",
+                    path=episode.folder / EPISODE_FILE, key=label if label != "slug" else None,
+                    hint=f"Each episode needs its own {label}")
+            seen[value] = episode
+
+
+def new_episode(show: Show, audio: Path, *, title: str, published: dt.datetime,
+                members_only: bool = False, episode_type: str = "full") -> Path:
+    """Create ``NNNN-slug/`` with episode.toml and the audio; refuse to overwrite anything."""
+    info = probe(audio)
+    existing = load_episodes(show)
+    ordinal = max((e.ordinal for e in existing), default=0) + 1
+    number = max((e.number or 0 for e in existing), default=0) + 1
+    slug = slugify(title)
+    if any(e.slug == slug for e in existing):
+        raise SourceError(f"an episode with slug '{slug}' exists", path=show.folder,
+                          hint="Choose a different title")
+    folder = show.folder / f"{ordinal:04d}-{slug}"
+    if folder.exists():
+        raise SourceError("already exists", path=folder, hint="Remove it or choose another title")
+    target = folder / f"audio{info.path.suffix.lower()}"
+    text = _episode_toml(title, number, published, info, target.name, members_only, episode_type)
+    folder.mkdir(parents=True)
+    try:
+        _copy_file(audio, target)
+        create_exclusive(folder / NOTES_FILE, f"Show notes for *{title}*.\n".encode())
+        create_exclusive(folder / EPISODE_FILE, text.encode("utf-8"))
+    except BaseException:
+        for child in folder.iterdir():
+            child.unlink()
+        folder.rmdir()
+        raise
+    return folder
+
+
+def _copy_file(source: Path, target: Path) -> None:
+    import shutil
+
+    shutil.copyfile(source, target)
+
+
+def _episode_toml(title: str, number: int, published: dt.datetime, info: AudioInfo,
+                  audio_name: str, members_only: bool, episode_type: str) -> str:
+    minutes, seconds = divmod(info.seconds, 60)
+    return f"""\
+# Episode settings for warcast. Duration, size and type are read from the audio.
+title = {toml_string(title)}
+number = {number}
+# season = 1
+type = "{episode_type}"                      # full | trailer | bonus
+published = {published.isoformat(timespec="seconds")}
+guid = "{uuid.uuid4()}"   # never change once published
+audio = {toml_string(audio_name)}            # {minutes}:{seconds:02d}, {info.mime}
+summary = ""                       # one or two sentences, plain text
+explicit = false
+keywords = []
+members_only = {"true" if members_only else "false"}
+
+# [[guests]]
+# name = "Jane Doe"
+# role = "guest"
+
+# [[chapters]]
+# start = "0:00"
+# title = "Introduction"
+# url = "https://example.org/article"   # optional
+"""

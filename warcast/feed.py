@@ -1,0 +1,153 @@
+"""The podcast RSS feed: the show and its episodes rendered with feedgen, to bytes.
+
+A pure function of the model: no clock, no file system beyond what the model holds, episodes
+in an explicit order (newest first), so the same inputs give byte-identical XML. What Apple
+Podcasts, PSP-1 and Podcasting 2.0 ask for is decided here; ``namespaces`` only writes it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from warcast.chapters import CHAPTERS_MIME
+from warcast.episodes import Episode
+from warcast.layout import Layout
+from warcast.namespaces import EXTENSIONS, Node, node
+from warcast.show import Person, Show
+
+GENERATOR = "warcast"
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text without the control characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", text)
+
+
+def public_episodes(episodes: list[Episode]) -> list[Episode]:
+    """Episodes that may appear in public output: never a members-only one."""
+    return [episode for episode in episodes if not episode.members_only]
+
+
+def build_feed(show: Show, episodes: list[Episode], layout: Layout) -> bytes:
+    """Render the public RSS feed of ``show``; members-only episodes are always left out."""
+    from feedgen.feed import FeedGenerator
+
+    listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
+                    reverse=True)
+    generator = FeedGenerator()
+    for name, channel_class, item_class in EXTENSIONS:
+        generator.register_extension(name, channel_class, item_class, atom=False, rss=True)
+    _channel(generator, show, layout, listed)
+    for episode in listed:
+        _item(generator.add_entry(order="append"), show, episode, layout)
+    return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+
+
+def _channel(generator, show: Show, layout: Layout, listed: list[Episode]) -> None:  # type: ignore[no-untyped-def]
+    generator.title(clean(show.title))
+    # feedgen keeps the last link as RSS <link>: the self link must come first.
+    generator.link(href=show.feed_url, rel="self", type="application/rss+xml")
+    generator.link(href=f"{show.base_url}/", rel="alternate")
+    generator.description(clean(show.description))
+    generator.language(show.language)
+    generator.docs("")
+    generator.generator(GENERATOR)
+    if show.copyright:
+        generator.copyright(clean(show.copyright))
+    # lastBuildDate must not be "now" (byte-identical output): the newest episode's date.
+    latest = listed[0].published if listed else None
+    if latest is not None:
+        generator.lastBuildDate(latest)
+        generator.pubDate(latest)
+    generator.itunes.add(*_itunes_channel(show, layout))
+    generator.podcast.add(*_podcast_channel(show))
+    if latest is None:
+        generator.podcast.drop.add("lastBuildDate")
+
+
+def _itunes_channel(show: Show, layout: Layout) -> list[Node | None]:
+    categories = [
+        Node("itunes:category", attrs=(("text", c.name),), children=(
+            (Node("itunes:category", attrs=(("text", c.subcategory),)),)
+            if c.subcategory else ()))
+        for c in show.categories
+    ]
+    return [
+        node("itunes:author", clean(show.author)),
+        node("itunes:owner", children=(node("itunes:name", clean(show.owner_name)),
+                                       node("itunes:email", show.owner_email))),
+        node("itunes:image", href=layout.url(layout.cover())),
+        *categories,
+        node("itunes:explicit", _bool(show.explicit)),
+        node("itunes:type", show.type),
+        node("itunes:block", "Yes") if show.block else None,
+        node("itunes:complete", "Yes") if show.complete else None,
+        node("itunes:new-feed-url", show.new_feed_url) if show.new_feed_url else None,
+    ]
+
+
+def _podcast_channel(show: Show) -> list[Node | None]:
+    return [
+        node("podcast:locked", "yes" if show.locked else "no", owner=show.owner_email),
+        node("podcast:guid", show.podcast_guid),
+        node("podcast:medium", show.medium),
+        *(node("podcast:funding", clean(f.text), url=f.url) for f in show.funding),
+        *(_person(p) for p in show.hosts),
+    ]
+
+
+def _item(entry, show: Show, episode: Episode, layout: Layout) -> None:  # type: ignore[no-untyped-def]
+    entry.title(clean(episode.title))
+    entry.link(href=layout.url(layout.page(episode)))
+    entry.guid(clean(episode.guid), permalink=False)
+    entry.pubDate(episode.published)
+    description = episode.notes_html if len(episode.notes_html.encode()) <= 4000 else ""
+    entry.description(clean(description or episode.summary or episode.title))
+    if episode.notes_html:
+        entry.content(clean(episode.notes_html), type="CDATA")
+    entry.enclosure(layout.audio_url(episode), str(episode.audio.size), episode.audio.mime)
+    entry.itunes.add(*_itunes_item(show, episode, layout))
+    entry.podcast.add(*_podcast_item(show, episode, layout))
+
+
+def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
+    image = layout.episode_image(episode)
+    return [
+        node("itunes:title", clean(episode.title)),
+        node("itunes:episode", episode.number) if episode.number else None,
+        node("itunes:season", episode.season) if episode.season else None,
+        node("itunes:episodeType", episode.type),
+        node("itunes:duration", episode.audio.seconds),
+        node("itunes:explicit", _bool(episode.explicit)),
+        node("itunes:image", href=layout.url(image)) if image else None,
+        node("itunes:author", clean(show.author)),
+        node("itunes:block", "Yes") if episode.block else None,
+    ]
+
+
+def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
+    people = (*show.hosts, *episode.guests) if episode.guests else ()
+    transcripts = [
+        node("podcast:transcript", url=layout.url(layout.transcript(episode, t)), type=t.mime,
+             language=show.language, rel="captions" if t.captions else None)
+        for t in episode.transcripts
+    ]
+    return [
+        node("podcast:season", episode.season, name=episode.season_name)
+        if episode.season else None,
+        node("podcast:episode", episode.number) if episode.number else None,
+        node("podcast:chapters", url=layout.url(layout.chapters(episode)), type=CHAPTERS_MIME)
+        if episode.chapters else None,
+        *transcripts,
+        *(_person(p) for p in people),
+    ]
+
+
+def _person(person: Person) -> Node:
+    return node("podcast:person", clean(person.name), role=person.role, group=person.group,
+                href=person.href, img=person.img)
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"

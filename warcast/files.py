@@ -1,0 +1,95 @@
+"""Reading source files and writing output files safely.
+
+Source files (TOML) are read with errors that name the file and line; output is written
+atomically (temporary file in the same folder, fsync, rename) so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from warcast.errors import SourceError
+
+MAX_SOURCE_BYTES = 1024 * 1024
+"""Largest TOML or Markdown source file accepted: anything bigger is a mistake, not a show."""
+
+
+def read_text(path: Path, *, what: str, limit: int = MAX_SOURCE_BYTES) -> str:
+    """Return the UTF-8 text of a source file, refusing missing, huge or non-UTF-8 files."""
+    try:
+        size = path.stat().st_size
+        if size > limit:
+            raise SourceError(
+                f"{what} is {size:,} bytes, more than the {limit:,} allowed",
+                path=path, hint="Check that this is the right file",
+            )
+        return path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise SourceError(f"{what} not found", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise SourceError(
+            f"{what} is not UTF-8 text (byte {exc.start})", path=path,
+            hint="Save it as UTF-8",
+        ) from None
+    except IsADirectoryError:
+        raise SourceError(f"{what} is a folder, not a file", path=path) from None
+    except OSError as exc:
+        raise SourceError(f"cannot read {what}: {exc.strerror}", path=path) from None
+
+
+def read_toml(path: Path, *, what: str) -> dict[str, Any]:
+    """Parse a TOML source file; syntax errors name the file and line."""
+    text = read_text(path, what=what)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SourceError(
+            f"invalid TOML: {exc}", path=path,
+            hint="Fix the syntax (strings need quotes, tables [name], arrays [a, b])",
+        ) from None
+
+
+def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def create_exclusive(path: Path, data: bytes) -> None:
+    """Write a new file atomically, refusing to replace one that exists (human edits are kept)."""
+    if path.exists():
+        raise SourceError("already exists", path=path, hint="Choose another name or remove it")
+    write_atomic(path, data)
+
+
+def toml_string(value: str) -> str:
+    """Quote ``value`` as a TOML basic string (escaping what TOML forbids raw)."""
+    out = ['"']
+    for char in value:
+        code = ord(char)
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char == "\n":
+            out.append("\\n")
+        elif char == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(char)
+    out.append('"')
+    return "".join(out)

@@ -1,0 +1,83 @@
+"""Where everything lives in the published site, as paths and as URLs.
+
+One place decides the public URL of every file, so the feed, the pages and the validator
+agree, and so an enclosure URL, once published, stays the same (apps key on it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path, PurePosixPath
+
+from warcast.episodes import Episode, TranscriptFile
+from warcast.show import Show
+
+FEED_FILE = "feed.xml"
+
+
+class Layout:
+    """Output paths (relative, POSIX) and absolute URLs for one show."""
+
+    def __init__(self, show: Show) -> None:
+        self.show = show
+        self.base = show.base_url
+        self.media_base = show.media_base_url or f"{show.base_url}/media"
+        self.media_is_local = show.media_base_url is None
+
+    def url(self, relative: str) -> str:
+        """The public URL of a file at ``relative`` in the output folder."""
+        return f"{self.base}/{relative}"
+
+    def locate(self, url: str) -> PurePosixPath | None:
+        """The output path a URL of this site points to, or None for other URLs."""
+        for prefix, folder in ((self.media_base + "/", "media/"), (self.base + "/", "")):
+            if url.startswith(prefix) and (folder == "" or self.media_is_local):
+                relative = PurePosixPath(folder + url[len(prefix):].split("#")[0].split("?")[0])
+                if ".." not in relative.parts:
+                    return relative
+        return None
+
+    @staticmethod
+    def image_name(stem: str, path: Path) -> str:
+        """A content-addressed artwork name: apps re-fetch art only when its URL changes."""
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        suffix = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower()
+        return f"{stem}-{digest}{suffix}"
+
+    def cover(self) -> str:
+        return self.image_name("cover", self.show.cover)
+
+    def page(self, episode: Episode) -> str:
+        return f"episodes/{episode.slug}/"
+
+    def audio(self, episode: Episode) -> str:
+        return f"media/{episode.slug}{episode.audio.path.suffix.lower()}"
+
+    def audio_url(self, episode: Episode) -> str:
+        return f"{self.media_base}/{episode.slug}{episode.audio.path.suffix.lower()}"
+
+    def chapters(self, episode: Episode) -> str:
+        return f"episodes/{episode.slug}/chapters.json"
+
+    def transcript(self, episode: Episode, transcript: TranscriptFile) -> str:
+        return f"episodes/{episode.slug}/{transcript.path.name}"
+
+    def episode_image(self, episode: Episode) -> str | None:
+        if episode.image is None:
+            return None
+        return f"episodes/{episode.slug}/" + self.image_name("cover", episode.image)
+
+
+def beside_feed(feed_file: Path, feed_url: str):  # type: ignore[no-untyped-def]
+    """A locate function for a feed read from disk: URLs under the feed's own folder URL
+    map to files beside it (so ``warcast validate public/feed.xml`` checks real sizes)."""
+    folder_url = feed_url.rsplit("/", 1)[0] + "/"
+    root = feed_file.resolve().parent
+
+    def locate(url: str) -> Path | None:
+        if not url.startswith(folder_url):
+            return None
+        relative = PurePosixPath(url[len(folder_url):].split("#")[0].split("?")[0])
+        return None if ".." in relative.parts else root / relative
+
+    return locate

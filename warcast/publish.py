@@ -1,0 +1,254 @@
+"""Publishing: build every output file, validate, then switch the site over safely.
+
+Stages, in order: load the model (show + episodes), render every output file to bytes or to
+a source file to copy, write what changed into a staging folder beside the output, validate the
+staged feed, and only then move the changed files into place, the feed last, so that at every
+moment the live feed only points at files that exist. Stale files go after the new feed is live.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from warcast.chapters import is_url, render_chapters
+from warcast.episodes import Episode, load_episodes
+from warcast.errors import FeedError, PublishError
+from warcast.feed import build_feed, public_episodes
+from warcast.files import write_atomic
+from warcast.layout import FEED_FILE, Layout
+from warcast.show import Show, load_show, pin_podcast_guid
+from warcast.validation import Finding, has_errors, validate_feed
+
+MANIFEST = ".warcast-manifest.json"
+
+
+@dataclass(frozen=True)
+class CopyOf:
+    """An output file that is a copy of a source file (audio, artwork)."""
+
+    path: Path
+
+
+Content = bytes | CopyOf
+
+
+@dataclass
+class PublishReport:
+    """What a publish did, for the CLI to summarise."""
+
+    out: Path
+    feed_url: str
+    episodes: int
+    members_only: int
+    written: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: int = 0
+    findings: list[Finding] = field(default_factory=list)
+    guid_pinned: bool = False
+
+
+def publish(folder: Path, out: Path) -> PublishReport:
+    """Publish the show in ``folder`` into ``out``; on any error ``out`` is left as it was."""
+    show = load_show(folder)
+    episodes = load_episodes(show)
+    layout = Layout(show)
+    planned = plan_site(show, episodes, layout)
+    report = PublishReport(out=out, feed_url=show.feed_url,
+                           episodes=len(public_episodes(episodes)),
+                           members_only=len(episodes) - len(public_episodes(episodes)))
+    _check_output(out)
+    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
+    try:
+        changed = _stage(planned, out, staging, report)
+        report.findings = _validate(planned[FEED_FILE], layout, staging, out)
+        _commit(planned, changed, out, staging, report)
+    except OSError as exc:
+        raise PublishError(f"cannot write the site: {exc.strerror}",
+                           path=Path(exc.filename or out),
+                           hint="Check free space and permissions; the previous site is intact")\
+            from None
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    report.guid_pinned = pin_podcast_guid(show)
+    return report
+
+
+def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, Content]:
+    """Every output file, by output path: rendered bytes or a source file to copy."""
+    from warcast.site import render_pages
+
+    files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
+    for episode in public_episodes(episodes):
+        files.update(_episode_files(episode, layout))
+    files.update(render_pages(show, episodes, layout))
+    files[FEED_FILE] = build_feed(show, episodes, layout)
+    return files
+
+
+def _episode_files(episode: Episode, layout: Layout) -> dict[str, Content]:
+    files: dict[str, Content] = {}
+    if layout.media_is_local:
+        files[layout.audio(episode)] = CopyOf(episode.audio.path)
+    image = layout.episode_image(episode)
+    if image and episode.image:
+        files[image] = CopyOf(episode.image)
+    for transcript in episode.transcripts:
+        files[layout.transcript(episode, transcript)] = CopyOf(transcript.path)
+    if episode.chapters:
+        images = _chapter_images(episode, layout)
+        files.update({rel: CopyOf(episode.folder / name) for name, rel in images.items()})
+        urls = {name: layout.url(rel) for name, rel in images.items()}
+        files[layout.chapters(episode)] = render_chapters(episode, urls)
+    return files
+
+
+def _chapter_images(episode: Episode, layout: Layout) -> dict[str, str]:
+    names = {c.image for c in episode.chapters if c.image and not is_url(c.image)}
+    base = layout.chapters(episode).rsplit("/", 1)[0]
+    return {name: f"{base}/" + layout.image_name("chapter", episode.folder / name)
+            for name in sorted(names)}
+
+
+def _check_output(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise PublishError("output is not a folder", path=out, hint="Pass --out DIR")
+    if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
+        raise PublishError(
+            "output folder holds files warcast did not publish", path=out,
+            hint="Publish into an empty or new folder (warcast replaces what it publishes)")
+
+
+def _digest(content: Content) -> str:
+    sha = hashlib.sha256()
+    if isinstance(content, bytes):
+        sha.update(content)
+    else:
+        with content.path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                sha.update(block)
+    return sha.hexdigest()
+
+
+def _load_manifest(out: Path) -> dict[str, dict]:
+    try:
+        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
+        return data["files"] if isinstance(data.get("files"), dict) else {}
+    except (OSError, ValueError, KeyError, AttributeError):
+        return {}
+
+
+def _same_as_published(rel: str, content: Content, out: Path, manifest: dict) -> str | None:
+    """The content digest when ``out/rel`` already holds exactly ``content``, else None.
+
+    Copied files are compared by the source's size and mtime recorded in the manifest first,
+    so an unchanged hour of audio is not read again on every publish.
+    """
+    target = out / rel
+    entry = manifest.get(rel)
+    if entry is None or not target.is_file():
+        return None
+    stat = target.stat()
+    if [stat.st_size, stat.st_mtime_ns] != entry.get("out"):
+        return None
+    if isinstance(content, CopyOf):
+        source = content.path.stat()
+        if [source.st_size, source.st_mtime_ns] == entry.get("source"):
+            return entry.get("sha256")
+    digest = _digest(content)
+    return digest if digest == entry.get("sha256") else None
+
+
+def _stage(planned: dict[str, Content], out: Path, staging: Path,
+           report: PublishReport) -> dict[str, str]:
+    """Write changed files into ``staging``; returns their digests by output path."""
+    manifest = _load_manifest(out)
+    changed: dict[str, str] = {}
+    for rel, content in planned.items():
+        if _same_as_published(rel, content, out, manifest):
+            report.unchanged += 1
+            continue
+        target = staging / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            shutil.copyfile(content.path, target)
+        changed[rel] = _digest(content)
+    return changed
+
+
+def _validate(feed: Content, layout: Layout, staging: Path, out: Path) -> list[Finding]:
+    assert isinstance(feed, bytes)
+
+    def locate(url: str) -> Path | None:
+        relative = layout.locate(url)
+        if relative is None:
+            return None
+        staged = staging / relative
+        return staged if staged.is_file() else out / relative
+
+    findings = validate_feed(feed, source=FEED_FILE, locate=locate)
+    if has_errors(findings):
+        errors = [f for f in findings if f.level == "error"]
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise FeedError(f"the built feed fails validation: {errors[0]}{more}",
+                        hint="Nothing was published; fix the source and publish again")
+    return findings
+
+
+def _commit_order(rel: str) -> tuple[int, str]:
+    """Media first, then episode files, pages, and the feed last."""
+    if rel == FEED_FILE:
+        return (3, rel)
+    if rel.endswith(".html") or rel.endswith(".xml") or rel.endswith(".txt"):
+        return (2, rel)
+    return (0 if rel.startswith("media/") else 1, rel)
+
+
+def _commit(planned: dict[str, Content], changed: dict[str, str], out: Path, staging: Path,
+            report: PublishReport) -> None:
+    manifest = _load_manifest(out)
+    out.mkdir(parents=True, exist_ok=True)
+    for rel in sorted(changed, key=_commit_order):
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(staging / rel, target)
+        report.written.append(rel)
+    for rel in sorted(set(manifest) - set(planned)):
+        _remove(out, PurePosixPath(rel), report)
+    _write_manifest(planned, changed, manifest, out)
+
+
+def _remove(out: Path, rel: PurePosixPath, report: PublishReport) -> None:
+    if ".." in rel.parts or rel.is_absolute():
+        return
+    target = out / rel
+    if target.is_file():
+        target.unlink()
+        report.removed.append(str(rel))
+    parent = target.parent
+    while parent != out and parent.is_dir() and not any(parent.iterdir()):
+        parent.rmdir()
+        parent = parent.parent
+
+
+def _write_manifest(planned: dict[str, Content], changed: dict[str, str], old: dict,
+                    out: Path) -> None:
+    files = {}
+    for rel, content in sorted(planned.items()):
+        stat = (out / rel).stat()
+        entry = {"sha256": changed.get(rel) or old[rel]["sha256"],
+                 "out": [stat.st_size, stat.st_mtime_ns]}
+        if isinstance(content, CopyOf):
+            source = content.path.stat()
+            entry["source"] = [source.st_size, source.st_mtime_ns]
+        files[rel] = entry
+    data = json.dumps({"generator": "warcast", "files": files}, indent=1, sort_keys=True)
+    if not (out / MANIFEST).exists() or (out / MANIFEST).read_text() != data + "\n":
+        write_atomic(out / MANIFEST, (data + "\n").encode())
+
