@@ -115,3 +115,22 @@ def test_tag_reports_bad_audio_in_one_line(command: tuple[str, ...], cli: Cli) -
     assert result.exit_code == 1
     assert len(result.stderr.strip().splitlines()) == 1
     assert "audio.mp3" in result.stderr
+
+
+def test_control_characters_never_reach_the_feed(cli: Cli, tmp_path: Path) -> None:
+    toml = ep_toml(cli.show)
+    edit(toml, 'title = "', 'title = "\\u0001Bell\\u0007 ')
+    out = tmp_path / "public"
+    result = cli("publish", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    feed = (out / "feed.xml").read_bytes()
+    assert b"<title>Bell Venezuela" in feed
+    assert not any(byte < 32 and byte not in (9, 10, 13) for byte in feed)
+
+
+def test_url_with_control_character_is_refused(cli: Cli, tmp_path: Path) -> None:
+    edit(cli.show / "show.toml", 'url = "https://warcast.example.org/membership"',
+         'url = "https://warcast.example.org/member\\u0001ship"')
+    result = cli("publish", "--out", str(tmp_path / "public"))
+    assert result.exit_code == 1
+    assert "funding[0].url" in result.stderr

@@ -7,6 +7,7 @@ and says what to write instead, so a producer can fix ``episode.toml`` from the 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +15,7 @@ from urllib.parse import urlsplit
 from warcast.errors import SourceError
 
 _MISSING = object()
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class SourceTable:
@@ -43,7 +45,8 @@ class SourceTable:
         value = self._get(key, str, "a quoted string", default)
         if value is default:
             return value
-        value = value.strip()
+        # Control characters cannot appear in XML and never belong in titles or names.
+        value = _CONTROL.sub("", value).strip()
         if nonempty and not value:
             raise self.error(key, "is empty", "Write some text between the quotes")
         return value
@@ -76,13 +79,15 @@ class SourceTable:
         value = self._get(key, list, "an array of strings", [])
         if not all(isinstance(item, str) for item in value):
             raise self.error(key, "must be an array of strings", 'Write ["one", "two"]')
-        return tuple(item.strip() for item in value if item.strip())
+        cleaned = (_CONTROL.sub("", item).strip() for item in value)
+        return tuple(item for item in cleaned if item)
 
     def url(self, key: str, default: Any = _MISSING) -> str:
-        """An absolute http(s) URL."""
-        value = self.text(key, default)
+        """An absolute http(s) URL (checked before any cleaning: a URL is taken as written)."""
+        value = self._get(key, str, "a quoted URL", default)
         if value is default:
             return value
+        value = value.strip()
         check_url(value, lambda message: self.error(key, message))
         return value
 
@@ -137,5 +142,6 @@ class SourceTable:
 def check_url(value: str, fail: Any) -> None:
     """Raise ``fail(message)`` unless ``value`` is an absolute http(s) URL without spaces."""
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in value):
+    bad_char = any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
+    if parts.scheme not in ("http", "https") or not parts.netloc or bad_char:
         raise fail(f"'{value}' is not an absolute http(s) URL")
