@@ -54,3 +54,7 @@ class FeedError(WarcastError):
 
 class PublishError(WarcastError):
     """The output folder cannot be written."""
+
+
+class TranscriptError(WarcastError):
+    """A transcript cannot be made, read or written (bad model, broken hand edit)."""
