@@ -1,5 +1,5 @@
 # warcast: two commands on a fresh machine.
-#   make demo   installs warcast, then tags and publishes the sample show into public/
+#   make demo   installs warcast, then transcribes, tags and publishes the sample show into public/
 #   make test   installs what the tests need (system packages too), then runs every test
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -13,6 +13,7 @@ SYSTEM_PACKAGES := espeak-ng sox ffmpeg
 .PHONY: demo test install install-test system-packages sample lint clean
 
 demo: install
+	$(BIN)/warcast --show episodes transcribe
 	$(BIN)/warcast --show episodes tag
 	$(BIN)/warcast --show episodes publish --out public
 	$(BIN)/warcast validate public/feed.xml
@@ -57,6 +58,12 @@ system-packages:
 sample: install system-packages
 	scripts/render_sample.sh
 	$(BIN)/warcast --show episodes tag
+
+# Transcription benchmarks (bench/README.md): results in bench/results/results.{md,json}.
+# Needs espeak-ng and ffmpeg (make system-packages); BENCH_ARGS=--quick for a 2-minute run.
+.PHONY: bench
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: install-test
 	$(BIN)/ruff check warcast tests

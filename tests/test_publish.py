@@ -48,6 +48,7 @@ def test_one_changed_episode_rewrites_only_what_depends_on_it(cli: Cli, tmp_path
     after = snapshot(out)
     changed = {str(p) for p in after if after[p] != before.get(p)}
     assert changed == {"feed.xml", "index.html", "episodes/houthis-red-sea-shipping/index.html",
+                       "episodes/houthis-red-sea-shipping/transcript.html",
                        ".warcast-manifest.json"}
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from warcast.audio import FORMATS, audio_mime
 from warcast.errors import FeedError
 from warcast.validation import (
     Finding,
@@ -455,6 +456,22 @@ def test_locate_is_only_asked_about_links(locate: Callable[[str], Path | None]) 
         "https://example.com/show/1/transcript.vtt",
         "https://example.com/show/1/chapters.json",
     ]
+
+
+# --- the types warcast itself publishes -------------------------------------------------------
+
+
+PUBLISHED_TYPES = sorted((ext, audio_mime(ext)) for exts in FORMATS.values() for ext in exts)
+
+
+@pytest.mark.parametrize(("suffix", "mime"), PUBLISHED_TYPES)
+def test_types_warcast_publishes_pass_its_enclosure_rules(suffix: str, mime: str) -> None:
+    url = f"https://example.com/show/1/episode{suffix}"
+    findings = validate_feed(feed(
+        ('url="https://example.com/show/1/episode.mp3"', f'url="{url}"'),
+        ('type="audio/mpeg"', f'type="{mime}"'),
+    ))
+    assert findings == []
 
 
 # --- remote artwork and feeds over real HTTP --------------------------------------------------

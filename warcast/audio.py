@@ -10,20 +10,47 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
+from warcast.containers import check_complete
 from warcast.errors import AudioError
 
 MAX_AUDIO_BYTES = 4 * 1024**3
 MIN_DURATION = 0.5
 
-# container name -> (MIME type, extensions it may carry). Apple lists M4A, MP3, MP4, M4V, MOV.
-FORMATS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "mp3": ("audio/mpeg", (".mp3",)),
-    "m4a": ("audio/x-m4a", (".m4a", ".m4b", ".mp4", ".aac")),
-    "ogg": ("audio/ogg", (".ogg", ".oga")),
-    "opus": ("audio/opus", (".opus", ".ogg")),
-    "flac": ("audio/flac", (".flac",)),
-    "wav": ("audio/wav", (".wav",)),
+#: Media types podcast apps accept by file extension, audio and video alike: the first is the
+#: one to use. The feed validator checks anyone's enclosures against this table.
+MEDIA_TYPES: dict[str, tuple[str, ...]] = {
+    ".mp3": ("audio/mpeg",),
+    ".m4a": ("audio/x-m4a", "audio/mp4"),
+    ".m4b": ("audio/x-m4b", "audio/mp4"),
+    ".mp4": ("video/mp4", "audio/mp4"),
+    ".m4v": ("video/x-m4v", "video/mp4"),
+    ".mov": ("video/quicktime",),
+    ".aac": ("audio/aac", "audio/x-aac"),
+    ".ogg": ("audio/ogg", "video/ogg"),
+    ".oga": ("audio/ogg",),
+    ".opus": ("audio/opus", "audio/ogg"),
+    ".flac": ("audio/flac", "audio/x-flac"),
+    ".wav": ("audio/wav", "audio/x-wav", "audio/wave"),
+    ".webm": ("audio/webm", "video/webm"),
+    ".pdf": ("application/pdf",),
 }
+#: container name -> the extensions it may carry, the usual one first. Apple lists M4A, MP3,
+#: MP4, M4V, MOV.
+FORMATS: dict[str, tuple[str, ...]] = {
+    "mp3": (".mp3",),
+    "m4a": (".m4a", ".m4b", ".mp4"),
+    "ogg": (".ogg", ".oga"),
+    "opus": (".opus", ".ogg"),
+    "flac": (".flac",),
+    "wav": (".wav",),
+}
+
+
+def audio_mime(extension: str) -> str:
+    """The MIME type an audio file with ``extension`` is published as (its first audio type)."""
+    return next(t for t in MEDIA_TYPES[extension] if t.startswith("audio/"))
+
+
 _MUTAGEN_KINDS = {
     "MP3": "mp3", "MP4": "m4a", "OggVorbis": "ogg", "OggOpus": "opus", "FLAC": "flac",
     "WAVE": "wav",
@@ -52,15 +79,16 @@ def probe(path: Path) -> AudioInfo:
     size = _size(path)
     kind = _kind(path)
     extension = path.suffix.lower()
-    mime, extensions = FORMATS[kind]
+    extensions = FORMATS[kind]
     if extension not in extensions:
         raise AudioError(f"is {kind.upper()} audio but named {extension or 'without extension'}",
                          path=path, hint=f"Rename it to end in {extensions[0]}")
-    _check_complete(path, kind, size)
+    check_complete(path, kind)
     duration = _duration(path)
     if duration < MIN_DURATION:
         raise AudioError(f"has no audio ({duration:.2f} s)", path=path, hint=_FIX)
-    return AudioInfo(path=path, kind=kind, mime=mime, size=size, duration=duration)
+    return AudioInfo(path=path, kind=kind, mime=audio_mime(extension), size=size,
+                     duration=duration)
 
 
 def _size(path: Path) -> int:
@@ -125,71 +153,3 @@ def _duration(path: Path) -> float:
     if not length or length != length:  # None, 0 or NaN
         raise AudioError("has no readable duration", path=path, hint=_FIX)
     return float(length)
-
-
-def _check_complete(path: Path, kind: str, size: int) -> None:
-    """Refuse files cut short: an MP3 shorter than its LAME/Xing header says, an MP4 whose
-    atoms run past the end of the file."""
-    if kind == "mp3":
-        expected = _mp3_declared_bytes(path)
-        start = _id3v2_size(path)
-        if expected is not None and size - start < expected:
-            raise AudioError(
-                f"is truncated: {size - start:,} of {expected:,} audio bytes present",
-                path=path, hint="Copy or export the file again")
-    elif kind == "m4a":
-        _check_mp4_atoms(path, size)
-
-
-def _id3v2_size(path: Path) -> int:
-    with path.open("rb") as handle:
-        header = handle.read(10)
-    if len(header) == 10 and header[:3] == b"ID3":
-        body = (header[6] << 21) | (header[7] << 14) | (header[8] << 7) | header[9]
-        return 10 + body + (10 if header[5] & 0x10 else 0)
-    return 0
-
-
-def _mp3_declared_bytes(path: Path) -> int | None:
-    """Byte count from the Xing/Info header of the first MPEG frame, when there is one."""
-    start = _id3v2_size(path)
-    with path.open("rb") as handle:
-        handle.seek(start)
-        data = handle.read(4096)
-    sync = next((i for i in range(len(data) - 1)
-                 if data[i] == 0xFF and data[i + 1] & 0xE0 == 0xE0), None)
-    if sync is None:
-        return None
-    header = data[sync : sync + 4]
-    mpeg1 = (header[1] >> 3) & 3 == 3
-    mono = (header[3] >> 6) == 3
-    side = (17 if mono else 32) if mpeg1 else (9 if mono else 17)
-    tag = sync + 4 + side
-    if data[tag : tag + 4] not in (b"Xing", b"Info") or len(data) < tag + 16:
-        return None
-    (flags,) = struct.unpack(">I", data[tag + 4 : tag + 8])
-    if not flags & 0x2:
-        return None
-    offset = tag + 8 + (4 if flags & 0x1 else 0)
-    (count,) = struct.unpack(">I", data[offset : offset + 4])
-    return count or None
-
-
-def _check_mp4_atoms(path: Path, size: int) -> None:
-    position = 0
-    with path.open("rb") as handle:
-        while position < size:
-            handle.seek(position)
-            header = handle.read(16)
-            if len(header) < 8:
-                break
-            length, name = struct.unpack(">I4s", header[:8])
-            if length == 1 and len(header) == 16:
-                (length,) = struct.unpack(">Q", header[8:16])
-            elif length == 0:
-                length = size - position
-            if length < 8 or position + length > size:
-                raise AudioError(
-                    f"is truncated: the '{name.decode('latin-1')}' box runs past the end",
-                    path=path, hint="Copy or export the file again")
-            position += length

@@ -14,6 +14,7 @@ import click
 
 from warcast import __version__
 from warcast.errors import WarcastError
+from warcast.progress import clock
 
 
 class WarcastGroup(click.Group):
@@ -24,6 +25,17 @@ class WarcastGroup(click.Group):
             return super().invoke(ctx)
         except WarcastError as exc:
             raise click.ClickException(str(exc)) from None
+
+
+def quiet_option(command):  # type: ignore[no-untyped-def]
+    """``--quiet`` on a command, the same as the global ``-q``."""
+
+    def set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+        if value:
+            ctx.find_object(Context).quiet = True  # type: ignore[union-attr]
+
+    return click.option("--quiet", is_flag=True, expose_value=False, callback=set_quiet,
+                        help="Print only errors and warnings.")(command)
 
 
 class Context:
@@ -147,6 +159,47 @@ def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
         if dry_run:
             for change in changes:
                 obj.say(f"  {change.field}: {change.old or '(none)'} -> {change.new or '(none)'}")
+
+
+@main.command()
+@click.argument("episodes", nargs=-1)
+@click.option("--model", help="Whisper model: a name (small.en, large-v3…) or a CTranslate2 "
+              "folder. Default: [transcribe] model in show.toml, else the embedded tiny.en.")
+@click.option("--force", is_flag=True, help="Replace transcripts even if edited by hand.")
+@quiet_option
+@click.pass_obj
+def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force: bool) -> None:
+    """Transcribe episodes with Whisper into editable transcript.vtt files.
+
+    EPISODES are folder names, slugs or numbers; none means all. Episodes whose audio, model
+    and settings are unchanged are skipped; a transcript edited by hand is kept unless --force.
+
+    \b
+    Example:
+        warcast --show episodes transcribe
+        warcast --show episodes transcribe 3 --model small.en --force
+    """
+    from warcast.progress import Progress
+    from warcast.transcription import transcribe_show
+
+    bars: dict[str, Progress] = {}
+
+    def progress(episode, done: float) -> None:  # type: ignore[no-untyped-def]
+        bar = bars.setdefault(episode.name, Progress(episode.name, episode.audio.duration,
+                                                     enabled=not obj.quiet))
+        bar.update(done)
+
+    for result in transcribe_show(obj.show, episodes, model=model, force=force,
+                                  progress=progress):
+        if result.episode.name in bars:
+            bars[result.episode.name].close()
+        for warning in result.warnings:
+            click.echo(f"warning: {warning}", err=True)
+        if result.status != "transcribed":
+            obj.say(f"{result.episode.name}: {result.status}")
+            continue
+        obj.say(f"{result.episode.name}: {result.cues} cues, {clock(result.audio_seconds)} of "
+                f"audio in {result.wall_seconds:.1f} s ({result.speed:.0f}x real time)")
 
 
 @main.command()

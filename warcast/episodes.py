@@ -26,18 +26,9 @@ EPISODE_TYPES = ("full", "trailer", "bonus")
 FOLDER_PATTERN = re.compile(r"^(\d{1,6})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 _KEYS = {
     "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
-    "keywords", "guests", "chapters", "members_only", "image", "block", "season_name",
+    "keywords", "guests", "chapters", "members_only", "image", "block", "season_name", "turns",
 }
-
-# Transcript files an episode folder may hold: suffix -> (MIME type, is timed captions).
-TRANSCRIPT_FORMATS: dict[str, tuple[str, bool]] = {
-    ".vtt": ("text/vtt", True),
-    ".srt": ("application/x-subrip", True),
-    ".json": ("application/json", False),
-    ".html": ("text/html", False),
-    ".txt": ("text/plain", False),
-}
-
+TRANSCRIPT_FILE = "transcript.vtt"
 
 @dataclass(frozen=True)
 class Chapter:
@@ -47,15 +38,6 @@ class Chapter:
     title: str
     url: str | None = None
     image: str | None = None  # an absolute URL, or a file name in the episode folder
-
-
-@dataclass(frozen=True)
-class TranscriptFile:
-    """A transcript file in the episode folder, published as ``podcast:transcript``."""
-
-    path: Path
-    mime: str
-    captions: bool
 
 
 @dataclass(frozen=True)
@@ -82,7 +64,8 @@ class Episode:
     members_only: bool
     block: bool
     image: Path | None
-    transcripts: tuple[TranscriptFile, ...]
+    turns: tuple[tuple[float, str], ...]
+    transcript: Path | None
 
     @property
     def name(self) -> str:
@@ -153,6 +136,7 @@ def load_episode(show: Show, folder: Path) -> Episode:
     notes = folder / NOTES_FILE
     notes_html = render_notes(read_text(notes, what="show notes")) if notes.exists() else ""
     kind = table.choice("type", EPISODE_TYPES, "full")
+    guests = tuple(person(item, "guest") for item in table.tables("guests"))
     return Episode(
         folder=folder,
         ordinal=int(ordinal_text),
@@ -169,12 +153,13 @@ def load_episode(show: Show, folder: Path) -> Episode:
         notes_html=notes_html,
         explicit=table.boolean("explicit", show.explicit),
         keywords=table.strings("keywords"),
-        guests=tuple(person(item, "guest") for item in table.tables("guests")),
+        guests=guests,
         chapters=_chapters(table, audio.duration),
         members_only=table.boolean("members_only", False),
         block=table.boolean("block", False),
         image=_image(table, folder),
-        transcripts=_transcripts(folder),
+        turns=_turns(table, {p.name for p in (*show.hosts, *guests)}, audio.duration),
+        transcript=folder / TRANSCRIPT_FILE if (folder / TRANSCRIPT_FILE).is_file() else None,
     )
 
 
@@ -244,13 +229,22 @@ def _image(table: SourceTable, folder: Path) -> Path | None:
     return path
 
 
-def _transcripts(folder: Path) -> tuple[TranscriptFile, ...]:
-    found = []
-    for suffix, (mime, captions) in TRANSCRIPT_FORMATS.items():
-        path = folder / f"transcript{suffix}"
-        if path.is_file() and path.stat().st_size > 0:
-            found.append(TranscriptFile(path, mime, captions))
-    return tuple(found)
+def _turns(table: SourceTable, names: set[str],
+           duration: float) -> tuple[tuple[float, str], ...]:
+    """Who speaks from when: ``[[turns]]`` with ``start`` and a host's or guest's ``speaker``."""
+    turns: list[tuple[float, str]] = []
+    for item in table.tables("turns"):
+        item.reject_unknown({"start", "speaker"})
+        start = parse_time(item.data.get("start"))
+        if start is None or start >= duration or (turns and start <= turns[-1][0]):
+            raise item.error("start", f"'{item.data.get('start')}' is not a time inside the "
+                             "audio after the previous turn", 'Write "M:SS" or "H:MM:SS"')
+        speaker = item.text("speaker")
+        if speaker not in names:
+            raise item.error("speaker", f"'{speaker}' is not a host or guest",
+                             f"Use one of: {', '.join(sorted(names)) or '(add [[guests]])'}")
+        turns.append((start, speaker))
+    return tuple(turns)
 
 
 def _check_unique(episodes: list[Episode]) -> None:

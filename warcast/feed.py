@@ -14,6 +14,7 @@ from warcast.episodes import Episode
 from warcast.layout import Layout
 from warcast.namespaces import EXTENSIONS, Node, node
 from warcast.show import Person, Show
+from warcast.transcripts import TRANSCRIPT_FORMATS
 
 GENERATOR = "warcast"
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -129,10 +130,10 @@ def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | No
 def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
     people = (*show.hosts, *episode.guests) if episode.guests else ()
     transcripts = [
-        node("podcast:transcript", url=layout.url(layout.transcript(episode, t)), type=t.mime,
-             language=show.language, rel="captions" if t.captions else None)
-        for t in episode.transcripts
-    ]
+        node("podcast:transcript", url=layout.url(layout.transcript(episode, suffix)),
+             type=kind.mime, language=show.language, rel="captions" if kind.captions else None)
+        for suffix, kind in TRANSCRIPT_FORMATS.items()
+    ] if episode.transcript else []
     return [
         node("podcast:season", episode.season, name=episode.season_name)
         if episode.season else None,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path, PurePosixPath
 
-from warcast.episodes import Episode, TranscriptFile
+from warcast.episodes import Episode
 from warcast.show import Show
 
 FEED_FILE = "feed.xml"
@@ -59,8 +59,8 @@ class Layout:
     def chapters(self, episode: Episode) -> str:
         return f"episodes/{episode.slug}/chapters.json"
 
-    def transcript(self, episode: Episode, transcript: TranscriptFile) -> str:
-        return f"episodes/{episode.slug}/{transcript.path.name}"
+    def transcript(self, episode: Episode, suffix: str) -> str:
+        return f"episodes/{episode.slug}/transcript{suffix}"
 
     def episode_image(self, episode: Episode) -> str | None:
         if episode.image is None:

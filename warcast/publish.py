@@ -22,6 +22,8 @@ from warcast.feed import build_feed, public_episodes
 from warcast.files import write_atomic
 from warcast.layout import FEED_FILE, Layout
 from warcast.show import Show, load_show, pin_podcast_guid
+from warcast.transcription import load_transcript
+from warcast.transcripts import TRANSCRIPT_FORMATS
 from warcast.validation import Finding, has_errors, validate_feed
 
 MANIFEST = ".warcast-manifest.json"
@@ -84,27 +86,36 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, 
 
     files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
     for episode in public_episodes(episodes):
-        files.update(_episode_files(episode, layout))
+        files.update(_episode_files(episode, layout, show.language))
     files.update(render_pages(show, episodes, layout))
     files[FEED_FILE] = build_feed(show, episodes, layout)
     return files
 
 
-def _episode_files(episode: Episode, layout: Layout) -> dict[str, Content]:
+def _episode_files(episode: Episode, layout: Layout, show_language: str) -> dict[str, Content]:
     files: dict[str, Content] = {}
     if layout.media_is_local:
         files[layout.audio(episode)] = CopyOf(episode.audio.path)
     image = layout.episode_image(episode)
     if image and episode.image:
         files[image] = CopyOf(episode.image)
-    for transcript in episode.transcripts:
-        files[layout.transcript(episode, transcript)] = CopyOf(transcript.path)
+    if episode.transcript:
+        files.update(_transcript_files(episode, layout, show_language))
     if episode.chapters:
         images = _chapter_images(episode, layout)
         files.update({rel: CopyOf(episode.folder / name) for name, rel in images.items()})
         urls = {name: layout.url(rel) for name, rel in images.items()}
         files[layout.chapters(episode)] = render_chapters(episode, urls)
     return files
+
+
+def _transcript_files(episode: Episode, layout: Layout, language: str) -> dict[str, Content]:
+    """Every published transcript format, derived from the episode's source transcript."""
+    transcript = load_transcript(episode, language)
+    chapters = [(chapter.start, chapter.title) for chapter in episode.chapters]
+    return {layout.transcript(episode, suffix): kind.render(transcript, title=episode.title,
+                                                            chapters=chapters)
+            for suffix, kind in TRANSCRIPT_FORMATS.items()}
 
 
 def _chapter_images(episode: Episode, layout: Layout) -> dict[str, str]:

@@ -17,6 +17,7 @@ from warcast.categories import check_category
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
 from warcast.source import SourceTable
+from warcast.whisper import WhisperOptions, options_from_table
 
 SHOW_FILE = "show.toml"
 PODCAST_NAMESPACE_UUID = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -85,6 +86,7 @@ class Show:
     block: bool
     complete: bool
     new_feed_url: str | None
+    transcribe: WhisperOptions
 
     @property
     def podcast_guid(self) -> str:
@@ -139,6 +141,7 @@ def load_show(folder: Path) -> Show:
         block=table.boolean("block", False),
         complete=table.boolean("complete", False),
         new_feed_url=table.optional_url("new_feed_url"),
+        transcribe=options_from_table(table.table("transcribe")),
     )
 
 

@@ -9,15 +9,9 @@ from __future__ import annotations
 from warcast.episodes import Episode
 from warcast.feed import public_episodes
 from warcast.layout import FEED_FILE, Layout
+from warcast.progress import clock
 from warcast.show import Show
-
-
-def format_time(seconds: float) -> str:
-    """``H:MM:SS`` or ``M:SS``, as players show times."""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+from warcast.transcripts import TRANSCRIPT_FORMATS
 
 
 def _environment(show: Show):  # type: ignore[no-untyped-def]
@@ -27,7 +21,7 @@ def _environment(show: Show):  # type: ignore[no-untyped-def]
                            PackageLoader("warcast", "templates")])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
-    env.filters["clock"] = format_time
+    env.filters["clock"] = clock
     return env
 
 
@@ -37,7 +31,8 @@ def render_pages(show: Show, episodes: list[Episode], layout: Layout) -> dict[st
     listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
                     reverse=True)
     common = {"show": show, "layout": layout, "feed_url": show.feed_url,
-              "cover_url": layout.url(layout.cover()), "feed_file": FEED_FILE}
+              "cover_url": layout.url(layout.cover()), "feed_file": FEED_FILE,
+              "transcript_formats": tuple(TRANSCRIPT_FORMATS)}
     pages = {"index.html": env.get_template("index.html").render(episodes=listed, **common)}
     for episode in listed:
         pages[layout.page(episode) + "index.html"] = env.get_template("episode.html").render(

@@ -35,11 +35,7 @@ atom that players ignore. Chapters already in an M4A are left as they are.
 from __future__ import annotations
 
 import hashlib
-import os
-import shutil
-import stat
 import struct
-import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -52,6 +48,7 @@ from mutagen import FileType, MutagenError, id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
+from warcast import containers
 from warcast.errors import AudioError
 
 __all__ = [
@@ -133,7 +130,8 @@ def write_tags(path: Path, tags: TagSet, *, dry_run: bool = False) -> list[TagCh
     if dry_run or not changes:
         return changes
     kind = _kind(path)
-    _replace_atomically(path, lambda copy: _tag_file(kind, copy, tags))
+    containers.rewrite_keeping_audio(path, lambda copy: _tag_file(kind, copy, tags),
+                                     audio_payload_digest)
     return changes
 
 
@@ -141,44 +139,22 @@ def audio_payload_digest(path: Path) -> str:
     """SHA-256 (hex) of the audio data alone, so tagging can prove it left the sound intact."""
     kind = _kind(path)
     kind.load(path)  # refuses what is not complete audio
-    digest = hashlib.sha256()
-    with _io_errors(path, "read"), path.open("rb") as stream:
-        for offset, length in kind.spans(path):
-            stream.seek(offset)
-            while length > 0:
-                chunk = stream.read(min(length, 1 << 20))
-                if not chunk:
-                    raise _truncated(path, "the file shrank while being read")
-                digest.update(chunk)
-                length -= len(chunk)
-    return digest.hexdigest()
+    return containers.spans_digest(path, kind.spans(path))
 
 
 # --- checks and error wrapping ---------------------------------------------------------------
 
-_READ_HINT = "Check that it is complete, playable audio (try: ffmpeg -v error -i FILE -f null -)"
 _WRITE_HINT = "Check the episode's tag values and that the audio folder is writable"
 
 
 @contextmanager
-def _mutagen_errors(path: Path, doing: str, hint: str = _READ_HINT) -> Iterator[None]:
+def _mutagen_errors(path: Path, doing: str, hint: str = containers.BROKEN_HINT) -> Iterator[None]:
     """Turn any mutagen (or I/O) failure into an AudioError naming ``path``."""
     try:
         yield
     except (MutagenError, OSError, ValueError, struct.error) as exc:
         reason = str(exc) or type(exc).__name__
         raise AudioError(f"cannot {doing} ({reason})", path=path, hint=hint) from exc
-
-
-@contextmanager
-def _io_errors(path: Path, doing: str) -> Iterator[None]:
-    """Turn a file-system failure into an AudioError naming ``path``."""
-    try:
-        yield
-    except OSError as exc:
-        hint = "Check that the file and its folder exist and are writable"
-        raise AudioError(f"cannot {doing} the file ({exc.strerror or exc})", path=path,
-                         hint=hint) from exc
 
 
 def _check_file(path: Path) -> None:
@@ -219,12 +195,6 @@ def _check_images(path: Path, tags: TagSet) -> None:
         if image and image.mime not in _MP4_IMAGE_FORMATS:
             raise AudioError(f"cannot embed {image.mime} images", path=path, key=key,
                              hint="Use a JPEG or PNG image")
-
-
-def _truncated(path: Path, detail: str) -> AudioError:
-    """The error for audio that stops before its headers say it should."""
-    return AudioError(f"audio is truncated ({detail})", path=path,
-                      hint="Copy or export the complete file again")
 
 
 # --- human-readable values -------------------------------------------------------------------
@@ -394,14 +364,14 @@ def _frames_text(frames: list[id3.Frame]) -> str | None:
 
 def _load_mp3(path: Path) -> MP3:
     """Open an MP3 whose audio is complete, with an (possibly empty) ID3 tag."""
-    spans = _mp3_spans(path)
+    spans = containers.mp3_spans(path)
     with _mutagen_errors(path, "read the file as MP3"):
         audio = MP3(path)
         if audio.tags is None:
             audio.add_tags()
     expected = audio.info.length * audio.info.bitrate / 8
     if spans[0][1] < expected * 0.98 - 1024:
-        raise _truncated(path, f"{spans[0][1]} of about {int(expected)} audio bytes")
+        raise containers.truncated(path, f"{spans[0][1]} of about {int(expected)} audio bytes")
     return audio
 
 
@@ -422,7 +392,7 @@ def _id3_housekeeping(audio: MP3) -> list[TagChange]:
     if audio.tags.version < (2, 4, 0):
         version = ".".join(map(str, audio.tags.version[:2]))
         changes.append(TagChange("id3_version", version, "2.4"))
-    if _has_id3v1(Path(audio.filename)):
+    if containers.has_id3v1(Path(audio.filename)):
         changes.append(TagChange("id3v1", "present", None))
     return changes
 
@@ -439,77 +409,7 @@ def _apply_id3(audio: MP3, tags: TagSet) -> None:
 def _save_mp3(audio: MP3) -> None:
     """Save as ID3v2.4, drop any ID3v1 tag, and put the chapters in time order."""
     audio.save(v1=0, v2_version=4)
-    _order_chapters(Path(audio.filename))
-
-
-def _order_chapters(path: Path) -> None:
-    """Move the CHAP frames, sorted by start time, to where the first one was.
-
-    mutagen writes frames ordered by size, but ffmpeg-based players list chapters in file
-    order. The tag keeps its size: only whole frames move, the padding stays.
-    """
-    with path.open("r+b") as stream:
-        head = stream.read(10)
-        frames = _id3_frames(stream.read(_id3v2_length(head) - 10))
-        chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start)
-        if chapters:
-            first = next(i for i, frame in enumerate(frames) if frame[:4] == b"CHAP")
-            others = [frame for frame in frames if frame[:4] != b"CHAP"]
-            stream.seek(10)
-            stream.write(b"".join([*others[:first], *chapters, *others[first:]]))
-
-
-def _id3_frames(body: bytes) -> list[bytes]:
-    """The raw ID3v2.4 frames (headers included) of a tag body, up to its padding."""
-    frames, offset = [], 0
-    while offset + 10 <= len(body) and body[offset] != 0:
-        end = offset + 10 + _syncsafe(body[offset + 4:offset + 8])
-        frames.append(body[offset:end])
-        offset = end
-    return frames
-
-
-def _chapter_start(frame: bytes) -> int:
-    """Start time (ms) of a raw CHAP frame: it follows the element id's NUL."""
-    after_id = frame.index(b"\x00", 10) + 1
-    return int.from_bytes(frame[after_id:after_id + 4], "big")
-
-
-def _has_id3v1(path: Path) -> bool:
-    """Whether the file ends with a 128-byte ID3v1 tag."""
-    with _io_errors(path, "read"), path.open("rb") as stream:
-        stream.seek(max(0, path.stat().st_size - 128))
-        return path.stat().st_size >= 128 and stream.read(3) == b"TAG"
-
-
-def _mp3_spans(path: Path) -> list[tuple[int, int]]:
-    """Offset and length of the MPEG audio: after ID3v2, before APEv2 and ID3v1."""
-    size = path.stat().st_size
-    with _io_errors(path, "read"), path.open("rb") as stream:
-        head = stream.read(10)
-        start = _id3v2_length(head) if head[:3] == b"ID3" and len(head) == 10 else 0
-        end = size - (128 if _has_id3v1(path) else 0)
-        stream.seek(max(0, end - 32))
-        footer = stream.read(32)
-    if footer[:8] == b"APETAGEX":
-        tag_size, _, flags = struct.unpack("<3I", footer[12:24])
-        end -= tag_size + (32 if flags & 0x80000000 else 0)
-    if start >= end:
-        raise _truncated(path, "no audio after the ID3 tag")
-    return [(start, end - start)]
-
-
-def _id3v2_length(head: bytes) -> int:
-    """Total bytes of an ID3v2 tag from its 10-byte header (size, optional footer)."""
-    return 10 + _syncsafe(head[6:10]) + (10 if head[5] & 0x10 else 0)
-
-
-def _syncsafe(data: bytes) -> int:
-    """An ID3v2 "syncsafe" integer: 7 bits per byte."""
-    value = 0
-    for byte in data:
-        value = (value << 7) | (byte & 0x7F)
-    return value
+    containers.sort_id3_chapters(Path(audio.filename))
 
 
 # --- M4A: MP4 atoms --------------------------------------------------------------------------
@@ -580,7 +480,7 @@ def _atom_text_of(value: Any) -> str | None:
 
 def _load_mp4(path: Path) -> MP4:
     """Open a complete MP4 file, with an (possibly empty) tag list."""
-    _mp4_spans(path)
+    containers.mp4_spans(path)
     with _mutagen_errors(path, "read the file as MP4"):
         audio = MP4(path)
         if audio.tags is None:
@@ -612,52 +512,7 @@ def _apply_mp4(audio: MP4, tags: TagSet) -> None:
                 del audio.tags[key]
 
 
-def _save_mp4(audio: MP4) -> None:
-    """Save the MP4 tag list in place."""
-    audio.save()
-
-
-def _mp4_spans(path: Path) -> list[tuple[int, int]]:
-    """Offset and length of every top-level ``mdat`` atom's contents."""
-    size, offset, spans = path.stat().st_size, 0, []
-    with _io_errors(path, "read"), path.open("rb") as stream:
-        if stream.read(8)[4:] != b"ftyp":
-            raise AudioError("not an MP4 file (no ftyp atom)", path=path, hint=_READ_HINT)
-        while offset < size:
-            name, start, end = _mp4_atom(path, stream, offset, size)
-            if name == b"mdat":
-                spans.append((start, end - start))
-            offset = end
-    if not spans:
-        raise AudioError("MP4 file holds no audio (no mdat atom)", path=path, hint=_READ_HINT)
-    return spans
-
-
-def _mp4_atom(path: Path, stream: Any, offset: int, size: int) -> tuple[bytes, int, int]:
-    """Name, content start and end of the atom at ``offset`` (32- or 64-bit size)."""
-    stream.seek(offset)
-    length, name = struct.unpack(">I4s", _read_header(path, stream, offset))
-    header = 8
-    if length == 1:
-        length, header = struct.unpack(">Q", _read_header(path, stream, offset))[0], 16
-    elif length == 0:
-        length = size - offset
-    if length < header:
-        raise AudioError(f"broken MP4 atom at byte {offset}", path=path, hint=_READ_HINT)
-    if offset + length > size:
-        raise _truncated(path, f"atom {name!r} ends past the end of the file")
-    return name, offset + header, offset + length
-
-
-def _read_header(path: Path, stream: Any, offset: int) -> bytes:
-    """Eight bytes of the atom header at ``offset``, or a truncation error."""
-    data = stream.read(8)
-    if len(data) < 8:
-        raise _truncated(path, f"partial atom header at byte {offset}")
-    return data
-
-
-# --- containers and atomic writing -----------------------------------------------------------
+# --- MP3 or M4A ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -668,11 +523,11 @@ class _Kind:
     diff: Callable[[Any, TagSet], list[TagChange]]
     apply: Callable[[Any, TagSet], None]
     save: Callable[[Any], None]
-    spans: Callable[[Path], list[tuple[int, int]]]
+    spans: Callable[[Path], list[containers.Span]]
 
 
-_MP3_KIND = _Kind(_load_mp3, _diff_id3, _apply_id3, _save_mp3, _mp3_spans)
-_MP4_KIND = _Kind(_load_mp4, _diff_mp4, _apply_mp4, _save_mp4, _mp4_spans)
+_MP3_KIND = _Kind(_load_mp3, _diff_id3, _apply_id3, _save_mp3, containers.mp3_spans)
+_MP4_KIND = _Kind(_load_mp4, _diff_mp4, _apply_mp4, MP4.save, containers.mp4_spans)
 _KINDS = {".mp3": _MP3_KIND, ".m4a": _MP4_KIND, ".m4b": _MP4_KIND, ".mp4": _MP4_KIND}
 
 
@@ -695,46 +550,3 @@ def _tag_file(kind: _Kind, path: Path, tags: TagSet) -> None:
     if kind.diff(kind.load(path), tags):
         raise AudioError("the tags did not read back as written; the file was left as it was",
                          path=path, hint="Report this as a warcast bug")
-
-
-def _replace_atomically(path: Path, change: Callable[[Path], None]) -> None:
-    """Apply ``change`` to a same-folder copy, check its audio, then swap it in."""
-    copy = _temp_copy(path)
-    try:
-        with _naming(path):
-            change(copy)
-            if audio_payload_digest(copy) != audio_payload_digest(path):
-                raise AudioError("tagging would change the audio data; the file was left as "
-                                 "it was", path=path, hint="Report this as a warcast bug")
-        with _io_errors(path, "replace"):
-            os.replace(copy, path)
-    finally:
-        copy.unlink(missing_ok=True)
-
-
-def _temp_copy(path: Path) -> Path:
-    """A hidden copy of ``path`` in its own folder, with the same permission bits."""
-    with _io_errors(path, "copy"):
-        handle, name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".tmp{path.suffix}",
-                                        dir=path.parent)
-        os.close(handle)
-    copy = Path(name)
-    try:
-        with _io_errors(path, "copy"):
-            shutil.copyfile(path, copy)
-            os.chmod(copy, stat.S_IMODE(path.stat().st_mode))
-    except AudioError:
-        copy.unlink(missing_ok=True)
-        raise
-    return copy
-
-
-@contextmanager
-def _naming(path: Path) -> Iterator[None]:
-    """Make errors about our temporary copy name the user's file instead."""
-    try:
-        yield
-    except AudioError as exc:
-        if exc.path == path:
-            raise
-        raise AudioError(exc.message, path=path, key=exc.key, hint=exc.hint) from exc

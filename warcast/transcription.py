@@ -1,0 +1,163 @@
+"""Transcribing episodes: Whisper's words into the editable source transcript, safely.
+
+For each episode the source transcript is ``transcript.vtt`` (people edit it), with the
+machine's word timings in ``transcript.words.json`` and what made them in
+``transcript.state.json`` (audio digest, model, settings, and the digest of the VTT as the
+machine wrote it). A re-run skips an episode whose audio, model and settings are unchanged,
+and never replaces a VTT whose digest differs from the machine's (a person edited it)
+unless forced. Files are written atomically, state first, so a kill at any point leaves the
+previous transcript in place and the next run starts cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from warcast.episodes import Episode, load_episodes, select
+from warcast.errors import TranscriptError
+from warcast.files import write_atomic
+from warcast.show import Show, load_show
+from warcast.tags import audio_payload_digest
+from warcast.transcripts import (
+    Transcript,
+    cues_from_words,
+    read_source,
+    read_words_sidecar,
+    words_sidecar,
+    write_source,
+)
+from warcast.whisper import WhisperOptions, transcribe_words
+
+SOURCE_FILE = "transcript.vtt"
+WORDS_FILE = "transcript.words.json"
+STATE_FILE = "transcript.state.json"
+_NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
+         "speakers with <v Name>. warcast will not overwrite this file once you edit it "
+         "(unless run with --force).")
+
+
+@dataclass
+class TranscriptionResult:
+    """What happened to one episode, for the summary line."""
+
+    episode: Episode
+    status: str  # "transcribed", "up to date", "kept (edited by hand)"
+    audio_seconds: float = 0.0
+    wall_seconds: float = 0.0
+    cues: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def speed(self) -> float:
+        """Audio seconds per wall-clock second."""
+        return self.audio_seconds / self.wall_seconds if self.wall_seconds else 0.0
+
+
+def transcribe_show(folder: Path, selectors: tuple[str, ...] = (), *, model: str | None = None,
+                    force: bool = False,
+                    progress: Callable[[Episode, float], None] | None = None,
+                    ) -> Iterator[TranscriptionResult]:
+    """Transcribe the chosen episodes (all when none are named), one result each."""
+    show = load_show(folder)
+    options = show.transcribe if model is None else replace(show.transcribe, model=model)
+    for episode in select(load_episodes(show), selectors):
+        report = (lambda done, e=episode: progress(e, done)) if progress else None
+        yield transcribe_episode(show, episode, options, force=force, progress=report)
+
+
+def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,
+                       force: bool = False,
+                       progress: Callable[[float], None] | None = None) -> TranscriptionResult:
+    """Make ``transcript.vtt`` for one episode unless it is up to date or edited by hand."""
+    folder = episode.folder
+    state = _read_state(folder / STATE_FILE)
+    wanted = _fingerprint(episode, options)
+    edited = _edited_by_hand(folder / SOURCE_FILE, state)
+    if edited and not force:
+        return TranscriptionResult(episode, "kept (edited by hand)")
+    if not force and state.get("inputs") == wanted and (folder / SOURCE_FILE).is_file():
+        return TranscriptionResult(episode, "up to date")
+    started = time.monotonic()
+    names = tuple(p.name for p in (*show.hosts, *episode.guests))
+    words, seconds = transcribe_words(episode.audio.path, options, progress, hotwords=names)
+    cues = cues_from_words(words, speakers=episode.turns)
+    transcript = Transcript(cues=cues, language=options.language)
+    _write(folder, transcript, wanted, state)
+    result = TranscriptionResult(episode, "transcribed", seconds, time.monotonic() - started,
+                                 len(cues))
+    if transcript.is_empty:
+        result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
+    return result
+
+
+def _fingerprint(episode: Episode, options: WhisperOptions) -> dict[str, object]:
+    """What the transcript depends on, in its JSON form (as the state file stores it)."""
+    inputs = {"audio": _audio_digest(episode), "options": asdict(options),
+              "turns": [list(turn) for turn in episode.turns]}
+    return json.loads(json.dumps(inputs))
+
+
+def _audio_digest(episode: Episode) -> str:
+    """The sound itself: tagging MP3/M4A must not make a transcript look out of date."""
+    if episode.audio.kind in ("mp3", "m4a"):
+        return audio_payload_digest(episode.audio.path)
+    return _sha256(episode.audio.path)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _read_state(path: Path) -> dict:
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        raise TranscriptError("is damaged", path=path,
+                              hint="Delete it; the next transcribe run rebuilds it") from None
+    return data if isinstance(data, dict) else {}
+
+
+def _edited_by_hand(source: Path, state: dict) -> bool:
+    """A source VTT whose bytes are none the machine wrote was edited by a person."""
+    if not source.is_file():
+        return False
+    machine = {state.get("source"), state.get("pending")} - {None}
+    # A VTT the machine has no record of writing was made by a person (or another tool).
+    return not machine or _sha256(source) not in machine
+
+
+def _write(folder: Path, transcript: Transcript, inputs: dict, state: dict) -> None:
+    """Write words, then state naming the new VTT as pending, then the VTT, then final state."""
+    source = write_source(transcript, header_note=_NOTE)
+    digest = hashlib.sha256(source).hexdigest()
+    write_atomic(folder / WORDS_FILE, words_sidecar(transcript))
+    pending = {"inputs": inputs, "source": state.get("source"), "pending": digest}
+    write_atomic(folder / STATE_FILE, _json(pending))
+    write_atomic(folder / SOURCE_FILE, source)
+    write_atomic(folder / STATE_FILE, _json({"inputs": inputs, "source": digest}))
+
+
+def _json(data: dict) -> bytes:
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def load_transcript(episode: Episode, language: str) -> Transcript:
+    """The episode's source transcript as a person left it, with the machine's word timings."""
+    assert episode.transcript is not None
+    words_path = episode.folder / WORDS_FILE
+    words = None
+    if words_path.is_file():
+        words = read_words_sidecar(words_path.read_bytes(), path=words_path)
+    return read_source(episode.transcript.read_bytes(), path=episode.transcript, words=words,
+                       language=language)

