@@ -1,0 +1,199 @@
+"""Transcription with the real embedded tiny.en model on real (synthesized) speech."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import srt
+import webvtt
+
+from tests.conftest import Cli, make_speech, need
+
+EP1 = "0001-venezuela-guyana-essequibo-claim"
+FORMATS = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
+           ".html": "text/html", ".txt": "text/plain"}
+
+
+def words_of(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = words_of(reference), words_of(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, word in enumerate(ref, 1):
+        previous, row[0] = row[0], i
+        for j, other in enumerate(hyp, 1):
+            previous, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1,
+                                           previous + (word != other))
+    return row[-1] / max(1, len(ref))
+
+
+def script_text(folder: Path) -> str:
+    return " ".join(line for line in (folder / "script.txt").read_text().splitlines()
+                    if line.strip() and not re.match(r"^[A-Z]+:\s*$", line))
+
+
+def clear_transcripts(show: Path) -> None:
+    for path in show.glob("*/transcript.*"):
+        path.unlink()
+
+
+@pytest.fixture
+def fresh(cli: Cli) -> Cli:
+    """The sample show without its committed transcripts."""
+    clear_transcripts(cli.show)
+    return cli
+
+
+def test_transcribes_sample_episode_with_names_spelled(fresh: Cli) -> None:
+    result = fresh("transcribe", "1")
+    assert result.exit_code == 0, result.output
+    assert re.search(r"15 cues|\d+ cues, 1:07 of audio in [\d.]+ s \(\d+x real time\)",
+                     result.output)
+    vtt = fresh.show / EP1 / "transcript.vtt"
+    captions = webvtt.read(str(vtt))
+    text = " ".join(caption.text for caption in captions)
+    reference = script_text(Path(__file__).parent.parent / "episodes" / EP1)
+    assert word_error_rate(reference, text) < 0.4
+    for name in ("Essequibo", "Guyana", "Maduro", "Warcast", "Halvorsen"):
+        assert name in text
+    assert {c.voice for c in captions} == {"Nora Halvorsen", "Lucia Ferreyra"}
+    starts = [c.start_in_seconds for c in captions]
+    assert starts == sorted(starts)
+
+
+def test_unchanged_episode_is_skipped(cli: Cli) -> None:
+    files = sorted((cli.show / EP1).glob("transcript.*"))
+    before = {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files}
+    result = cli("transcribe")
+    assert result.exit_code == 0
+    assert f"{EP1}: up to date" in result.output
+    assert {p: (p.stat().st_mtime_ns, p.read_bytes()) for p in files} == before
+
+
+def test_hand_edit_survives_reruns_and_reaches_the_feed(cli: Cli, tmp_path: Path) -> None:
+    vtt = cli.show / EP1 / "transcript.vtt"
+    edited = vtt.read_text().replace("Welcome to Warcast", "Welcome, listeners, to Warcast", 1)
+    assert edited != vtt.read_text()
+    vtt.write_text(edited)
+    show_toml = cli.show / "show.toml"
+    show_toml.write_text(show_toml.read_text().replace('model = "tiny.en"',
+                                                       'model = "tiny.en"\nbeam_size = 2'))
+    result = cli("transcribe")
+    assert f"{EP1}: kept (edited by hand)" in result.output
+    assert vtt.read_text() == edited
+    out = tmp_path / "public"
+    assert cli("publish", "--out", str(out)).exit_code == 0
+    text = (out / "episodes" / "venezuela-guyana-essequibo-claim" / "transcript.txt").read_text()
+    assert "Welcome, listeners, to Warcast" in text
+
+
+def test_force_replaces_a_hand_edit(cli: Cli) -> None:
+    vtt = cli.show / EP1 / "transcript.vtt"
+    vtt.write_text(vtt.read_text().replace("Welcome to Warcast", "HAND EDIT", 1))
+    result = cli("transcribe", EP1, "--force")
+    assert result.exit_code == 0
+    assert "HAND EDIT" not in vtt.read_text()
+    assert "up to date" in cli("transcribe", EP1).output
+
+
+@pytest.mark.parametrize("kind", ["silence", "music"])
+def test_no_speech_gives_empty_transcript_and_warning(cli: Cli, tmp_path: Path,
+                                                      kind: str) -> None:
+    need("ffmpeg")
+    source = {
+        "silence": "anullsrc=r=22050:cl=mono:d=12",
+        "music": "aevalsrc='0.3*sin(2*PI*(220+110*floor(mod(t,4)))*t)*(0.6+0.4*sin(4*PI*t))"
+                 "+0.2*sin(2*PI*330*t)*exp(-5*mod(t,0.5))':s=22050:d=15",
+    }[kind]
+    audio = tmp_path / f"{kind}.mp3"
+    subprocess.run(["ffmpeg", "-v", "error", "-f", "lavfi", "-i", source, "-ac", "1",
+                    "-codec:a", "libmp3lame", "-b:a", "48k", str(audio)], check=True)
+    assert cli("new", str(audio), "--title", kind.title()).exit_code == 0
+    result = cli("transcribe", "3")
+    assert result.exit_code == 0, result.output
+    assert "no speech found" in result.stderr
+    folder = next(cli.show.glob(f"0003-{kind}"))
+    assert webvtt.read(str(folder / "transcript.vtt")).captions == []
+    assert cli("publish", "--out", str(tmp_path / "public")).exit_code == 0
+
+
+def test_every_published_format_parses_strictly(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    assert cli("publish", "--out", str(out)).exit_code == 0
+    feed = (out / "feed.xml").read_text()
+    folder = out / "episodes" / "venezuela-guyana-essequibo-claim"
+    for suffix, mime in FORMATS.items():
+        url = f"https://warcast.example.org/episodes/venezuela-guyana-essequibo-claim/transcript{suffix}"
+        assert f'url="{url}" type="{mime}"' in feed
+        assert (folder / f"transcript{suffix}").stat().st_size > 0
+    captions = webvtt.read(str(folder / "transcript.vtt"))
+    for caption in captions:
+        assert caption.end_in_seconds - caption.start_in_seconds <= 7.0
+        assert all(len(re.sub(r"<[^>]+>", "", line)) <= 42 for line in caption.lines)
+        assert len(caption.lines) <= 2
+    ends = [c.end_in_seconds for c in captions]
+    assert all(a.start_in_seconds >= b for a, b in zip(captions[1:], ends, strict=False))
+    subtitles = list(srt.parse((folder / "transcript.srt").read_text(), ignore_errors=False))
+    assert len(subtitles) == len(captions)
+    segments = json.loads((folder / "transcript.json").read_text())["segments"]
+    assert segments and all({"startTime", "endTime", "body"} <= set(s) for s in segments)
+    assert {s["speaker"] for s in segments} == {"Nora Halvorsen", "Lucia Ferreyra"}
+    html = (folder / "transcript.html").read_text()
+    assert "<cite>Lucia Ferreyra</cite>" in html and "<h2>What to watch</h2>" in html
+
+
+def test_broken_hand_edit_is_reported_by_line(cli: Cli, tmp_path: Path) -> None:
+    out = tmp_path / "public"
+    assert cli("publish", "--out", str(out)).exit_code == 0
+    before = (out / "feed.xml").read_bytes()
+    vtt = cli.show / EP1 / "transcript.vtt"
+    lines = vtt.read_text().splitlines()
+    index = next(i for i, line in enumerate(lines) if "-->" in line)
+    lines[index] = "00:00:7.5 --> 00:00:03.000"
+    vtt.write_text("\n".join(lines) + "\n")
+    result = cli("publish", "--out", str(out))
+    assert result.exit_code == 1
+    assert f"transcript.vtt: line {index + 1}" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert (out / "feed.xml").read_bytes() == before
+
+
+@pytest.mark.parametrize("model", ["no-such-model", "EMPTY_FOLDER"])
+def test_unusable_model_is_one_line(cli: Cli, tmp_path: Path, model: str) -> None:
+    if model == "EMPTY_FOLDER":
+        model = str(tmp_path)
+    result = cli("transcribe", "1", "--model", model, "--force")
+    assert result.exit_code == 1
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "model" in result.stderr
+
+
+def test_interrupted_run_keeps_previous_transcript(cli: Cli, speech_dir: Path) -> None:
+    episodes = Path(__file__).parent.parent / "episodes"
+    long_text = " ".join(script_text(folder) for folder in sorted(episodes.glob("0*")))
+    audio = make_speech(speech_dir, "long.mp3", long_text, ("-codec:a", "libmp3lame"))
+    folder = cli.show / EP1
+    (folder / "audio.mp3").write_bytes(audio.read_bytes())  # new audio: transcript outdated
+    before = {p.name: p.read_bytes() for p in folder.glob("transcript.*")}
+    env = {**os.environ, "WARCAST_SHOW": str(cli.show)}
+    process = subprocess.Popen([sys.executable, "-m", "warcast", "transcribe", "1"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    time.sleep(4)
+    assert process.poll() is None, "transcription finished before it could be interrupted"
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert {p.name: p.read_bytes() for p in folder.glob("transcript.*")} == before
+    assert not list(folder.glob(".*tmp"))
+    result = cli("transcribe", "1")
+    assert result.exit_code == 0
+    assert "Essequibo" in (folder / "transcript.vtt").read_text()
