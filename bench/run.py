@@ -76,7 +76,7 @@ def main() -> None:
     figures.sort(key=lambda figure: ORDER.index(figure.benchmark))
     if code_under_test() != details["code_under_test"]:
         details["code_under_test_at_end"] = code_under_test()
-        log("warning: warcast/whisper.py changed during the run; see results.json")
+        log("warning: the code under test changed during the run; see results.json")
     seconds = time.perf_counter() - started
     json_path, md_path = write(RESULTS, plan.name, seconds, figures, details)
     print(md_path.read_text(encoding="utf-8"))
@@ -174,7 +174,7 @@ def overhead_and_speed(plan: Plan, clip: Path, details: dict[str, Any]) -> list[
     ours, plain = statistics.median(walls["warcast"]), statistics.median(walls["plain"])
     percent = (ours / plain - 1) * 100
     details["overhead"] = {"clip": clip.name, "audio_seconds": audio, "wall_seconds": walls}
-    length = f"{audio / 60:.1f}-minute clip"
+    length = f"{audio:.0f}-second clip" if audio < 90 else f"{audio / 60:.1f}-minute clip"
     return [
         Figure("overhead", f"warcast default vs plain batched script, {length}", percent, "%",
                f"{percent:+.1f} % ({ours:.2f} s vs {plain:.2f} s, median of "

@@ -51,7 +51,8 @@ def make_speech(folder: Path, name: str, text: str, codec: tuple[str, ...]) -> P
     target = folder / name
     if not target.exists():
         wav = folder / f"{name}.wav"
-        subprocess.run(["espeak-ng", "-w", str(wav), text], check=True)
+        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text],
+                       check=True)
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(target)],
                        check=True)
     return target

@@ -197,3 +197,26 @@ def test_interrupted_run_keeps_previous_transcript(cli: Cli, speech_dir: Path) -
     result = cli("transcribe", "1")
     assert result.exit_code == 0
     assert "Essequibo" in (folder / "transcript.vtt").read_text()
+
+
+@pytest.mark.parametrize(("suffix", "codec"), [
+    (".wav", ("-c:a", "pcm_s16le")),
+    (".flac", ("-c:a", "flac")),
+    (".ogg", ("-c:a", "libvorbis")),
+    (".opus", ("-c:a", "libopus", "-b:a", "32k")),
+    (".aac", ("-c:a", "aac", "-b:a", "48k")),
+    (".m4a", ("-c:a", "aac", "-b:a", "48k")),
+])
+def test_every_input_format_is_published_and_transcribed(cli: Cli, speech_dir: Path,
+                                                         tmp_path: Path, suffix: str,
+                                                         codec: tuple[str, ...]) -> None:
+    audio = make_speech(speech_dir, f"formats{suffix}",
+                        "Sanctions on Venezuela are back on the agenda in Guyana, and the "
+                        "Red Sea is quiet again.", codec)
+    assert cli("new", str(audio), "--title", f"Format {suffix}").exit_code == 0
+    result = cli("transcribe", "3")
+    assert result.exit_code == 0, result.output
+    folder = next(cli.show.glob("0003-*"))
+    text = (folder / "transcript.vtt").read_text()
+    assert "agenda" in text and "Red Sea" in text
+    assert cli("publish", "--out", str(tmp_path / "public")).exit_code == 0

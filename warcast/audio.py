@@ -43,6 +43,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "opus": (".opus", ".ogg"),
     "flac": (".flac",),
     "wav": (".wav",),
+    "aac": (".aac",),
 }
 
 
@@ -53,7 +54,7 @@ def audio_mime(extension: str) -> str:
 
 _MUTAGEN_KINDS = {
     "MP3": "mp3", "MP4": "m4a", "OggVorbis": "ogg", "OggOpus": "opus", "FLAC": "flac",
-    "WAVE": "wav",
+    "WAVE": "wav", "AAC": "aac",
 }
 _FIX = "Export the episode again as MP3 or M4A and replace the file"
 

@@ -23,6 +23,9 @@ from warcast.transcripts import Word
 
 SAMPLE_RATE = 16_000
 EMBEDDED_MODEL = "tiny.en"
+# Whisper gives words it made up (a hotword where none was said, "Thank you for watching" over
+# noise) a probability near zero; real words, even misheard ones, score far higher.
+MIN_WORD_PROBABILITY = 0.02
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
                          r"\)?\]?[\W_]*)*$|^[\s♪♫\W]*$", re.IGNORECASE)
@@ -116,12 +119,17 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
     for segment in segments:
         if not _is_speech(segment):
             continue
+        dropped = False
         for token in segment.words or ():
             text = token.word.strip()
-            if not text:
+            attached = bool(words) and not token.word[:1].isspace()  # "'m", "-thirds"
+            if attached and dropped:
+                continue
+            dropped = not text or token.probability < MIN_WORD_PROBABILITY
+            if dropped:
                 continue
             start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
-            if words and not token.word[:1].isspace():  # "'m" or "-thirds": part of the last word
+            if attached:
                 last = words.pop()
                 words.append(Word(last.start, max(last.end, end), last.text + text))
             else:
