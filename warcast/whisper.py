@@ -169,15 +169,21 @@ def pcm_pieces(path: Path, piece_seconds: float) -> Iterator[Any]:
 
     target = int(piece_seconds * SAMPLE_RATE)
     window = int(min(30.0, piece_seconds / 4) * SAMPLE_RATE)
-    buffer = np.zeros(0, dtype=np.float32)
+    blocks: list[Any] = []
+    pending = 0
     for block in _decoded_blocks(path):
-        buffer = np.concatenate((buffer, block))
+        blocks.append(block)
+        pending += len(block)
+        if pending < target + window:
+            continue
+        buffer = np.concatenate(blocks)  # once per piece: joining per block would be quadratic
         while len(buffer) >= target + window:
             cut = _quietest_cut(buffer, target - window, target)
             yield buffer[:cut]
             buffer = buffer[cut:]
-    if len(buffer):
-        yield buffer
+        blocks, pending = [buffer], len(buffer)
+    if pending:
+        yield np.concatenate(blocks)
 
 
 def _quietest_cut(samples: Any, start: int, stop: int) -> int:
