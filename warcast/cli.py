@@ -64,6 +64,7 @@ def main(ctx: click.Context, show: Path, quiet: bool) -> None:
     Example:
         warcast init myshow --title "My Show" --base-url https://pod.example.org
         warcast --show myshow new interview.mp3 --title "First episode"
+        warcast --show myshow transcribe
         warcast --show myshow tag
         warcast --show myshow publish --out public
     """
@@ -76,6 +77,7 @@ def main(ctx: click.Context, show: Path, quiet: bool) -> None:
 @click.option("--base-url", required=True, help="Where the published folder will be served.")
 @click.option("--author", help="Publisher or host name (default: the title).")
 @click.option("--email", help="Owner e-mail for Apple Podcasts.")
+@quiet_option
 @click.pass_obj
 def init(obj: Context, folder: Path, title: str, base_url: str, author: str | None,
          email: str | None) -> None:
@@ -99,6 +101,7 @@ def init(obj: Context, folder: Path, title: str, base_url: str, author: str | No
 @click.option("--members-only", is_flag=True, help="Keep it out of everything public.")
 @click.option("--type", "episode_type", type=click.Choice(["full", "trailer", "bonus"]),
               default="full", show_default=True)
+@quiet_option
 @click.pass_obj
 def new(obj: Context, audio: Path, title: str, published: str | None, members_only: bool,
         episode_type: str) -> None:
@@ -137,6 +140,7 @@ def _published(value: str | None) -> dt.datetime:
 @main.command()
 @click.argument("episodes", nargs=-1)
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@quiet_option
 @click.pass_obj
 def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
     """Write ID3v2.4 / MP4 tags, cover art and chapters into episode audio.
@@ -205,6 +209,7 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
 @main.command()
 @click.option("--out", default="public", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="The site folder.")
+@quiet_option
 @click.pass_obj
 def publish(obj: Context, out: Path) -> None:
     """Build the feed, pages and media into the site folder, validated, switched atomically.
@@ -230,6 +235,7 @@ def publish(obj: Context, out: Path) -> None:
 @main.command()
 @click.argument("feed")
 @click.option("--no-fetch", is_flag=True, help="Do not download the artwork of a URL feed.")
+@quiet_option
 @click.pass_obj
 def validate(obj: Context, feed: str, no_fetch: bool) -> None:
     """Check a feed (file or URL) against Apple's rules, PSP-1 and Podcasting 2.0.
@@ -264,3 +270,42 @@ def _locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
         "channel/{http://www.w3.org/2005/Atom}link[@rel='self']")
     url = link.get("href") if link is not None else None
     return beside_feed(Path(feed), url) if url else None
+
+
+@main.group(cls=WarcastGroup)
+def articles() -> None:
+    """Load the publication's written articles into the show's store (articles.sqlite).
+
+    \b
+    Example:
+        warcast --show episodes articles import https://warcast.example.org/feed/
+    """
+
+
+@articles.command("import")
+@click.argument("sources", nargs=-1, required=True)
+@quiet_option
+@click.pass_obj
+def import_articles(obj: Context, sources: tuple[str, ...]) -> None:
+    """Import articles from feeds, JSON Lines exports or folders of saved pages.
+
+    SOURCES are RSS or Atom feeds (files or http(s) URLs), .jsonl files and folders of saved
+    HTML pages. Articles are matched by URL: importing again updates them, never duplicates.
+    Items that cannot be imported are skipped with a warning; a source with nothing to import
+    is an error and nothing is written.
+
+    \b
+    Example:
+        warcast --show episodes articles import https://warcast.example.org/feed/
+        warcast --show episodes articles import export.jsonl saved-pages/
+    """
+    from warcast.articles import import_sources
+
+    report = import_sources(obj.show, list(sources))
+    for source in report.sources:
+        for warning in source.warnings:
+            click.echo(f"warning: {source.source}: {warning}", err=True)
+        for skip in source.skipped:
+            click.echo(f"warning: {source.source}: skipped {skip}", err=True)
+        obj.say(str(source))
+    obj.say(f"{report.total} articles in {report.store}")

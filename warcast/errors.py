@@ -58,3 +58,7 @@ class PublishError(WarcastError):
 
 class TranscriptError(WarcastError):
     """A transcript cannot be made, read or written (bad model, broken hand edit)."""
+
+
+class ArticleError(WarcastError):
+    """An article source (feed, JSON Lines, saved pages) or the article store is unusable."""

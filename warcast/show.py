@@ -27,7 +27,7 @@ _LANGUAGE = re.compile(r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")
 _KEYS = {
     "title", "description", "author", "language", "explicit", "type", "cover", "base_url",
     "media_base_url", "feed_url", "copyright", "medium", "guid", "locked", "owner", "categories",
-    "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe",
+    "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe", "articles",
 }
 
 

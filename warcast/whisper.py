@@ -38,11 +38,11 @@ class WhisperOptions:
     model: str = EMBEDDED_MODEL
     language: str = "en"
     compute_type: str = "int8"
-    beam_size: int = 1
-    batch_size: int = 8          # 0: faster-whisper's sequential mode
+    beam_size: int = 5           # beam 1 is 20 % faster but 4.6 WER points worse (bench/)
+    batch_size: int = 16         # 0: faster-whisper's sequential mode
     vad: bool = True
     glossary: tuple[str, ...] = ()
-    piece_seconds: float = 600.0
+    piece_seconds: float = 300.0   # 10-minute pieces: +420 MB peak for +5 % speed (bench/)
     threads: int = 0             # 0: every core
 
 
@@ -238,6 +238,6 @@ def options_from_table(table: SourceTable | None) -> WhisperOptions:
         batch_size=table.integer("batch_size", default.batch_size, minimum=0),
         vad=table.boolean("vad", default.vad),
         glossary=table.strings("glossary"),
-        piece_seconds=60.0 * table.integer("piece_minutes", 10, minimum=1),
+        piece_seconds=60.0 * table.integer("piece_minutes", 5, minimum=1),
         threads=table.integer("threads", default.threads, minimum=0),
     )
