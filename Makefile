@@ -1,5 +1,5 @@
 # warcast: two commands on a fresh machine.
-#   make demo   installs warcast, then transcribes, tags and publishes the sample show into public/
+#   make demo   installs warcast, then transcribes, links, tags and publishes the sample show
 #   make test   installs what the tests need (system packages too), then runs every test
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -14,6 +14,8 @@ SYSTEM_PACKAGES := espeak-ng sox ffmpeg
 
 demo: install
 	$(BIN)/warcast --show episodes transcribe
+	$(BIN)/warcast --show episodes articles import episodes/articles.jsonl
+	$(BIN)/warcast --show episodes link
 	$(BIN)/warcast --show episodes tag
 	$(BIN)/warcast --show episodes publish --out public
 	$(BIN)/warcast validate public/feed.xml

@@ -13,8 +13,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# The settings warcast's defaults stand for, spelled out for the plain scripts.
-BATCHED = {"batch_size": 8, "beam_size": 1, "word_timestamps": True, "language": "en"}
+def _batched_settings() -> dict[str, Any]:
+    """warcast's default settings, spelled out for the plain batched script."""
+    from warcast.whisper import WhisperOptions
+
+    options = WhisperOptions()
+    return {"batch_size": options.batch_size, "beam_size": options.beam_size,
+            "word_timestamps": True, "language": options.language,
+            "condition_on_previous_text": False}
+
+
+BATCHED = _batched_settings()
 GLOSSARY = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Guyana")
 
 

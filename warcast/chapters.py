@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 from warcast.episodes import Chapter, Episode
 
@@ -21,10 +22,21 @@ def chapter_end(episode: Episode, index: int) -> float:
     return chapters[index + 1].start if index + 1 < len(chapters) else episode.audio.duration
 
 
-def render_chapters(episode: Episode, image_url: dict[str, str]) -> bytes:
-    """The JSON chapters document; ``image_url`` maps chapter image file names to URLs."""
+def render_chapters(episode: Episode, image_url: dict[str, str],
+                    passages: Sequence[tuple[float, float, float, str]] = ()) -> bytes:
+    """The JSON chapters document; ``image_url`` maps chapter image file names to URLs.
+
+    A chapter without a link of its own gets the article of the strongest linked passage
+    (``(start, end, score, url)``) that starts inside it.
+    """
     entries = [_entry(episode, n, chapter, image_url) for n, chapter in
                enumerate(episode.chapters)]
+    for n, entry in enumerate(entries):
+        if "url" not in entry:
+            inside = [(score, url) for start, _end, score, url in passages
+                      if episode.chapters[n].start <= start < chapter_end(episode, n)]
+            if inside:
+                entry["url"] = max(inside)[1]
     document = {"version": CHAPTERS_VERSION, "chapters": entries}
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 

@@ -309,3 +309,103 @@ def import_articles(obj: Context, sources: tuple[str, ...]) -> None:
             click.echo(f"warning: {source.source}: skipped {skip}", err=True)
         obj.say(str(source))
     obj.say(f"{report.total} articles in {report.store}")
+
+
+@main.command()
+@click.argument("episodes", nargs=-1)
+@quiet_option
+@click.pass_obj
+def link(obj: Context, episodes: tuple[str, ...]) -> None:
+    """Suggest the articles each transcript passage discusses, and the episode's top five.
+
+    EPISODES are folder names, slugs or numbers; none means all. Needs transcripts
+    (warcast transcribe) and articles (warcast articles import). Unchanged episodes are
+    skipped; editors' decisions in episode.toml ([[links]]) always apply on top.
+
+    \b
+    Example:
+        warcast --show episodes link
+    """
+    from warcast.linking import link_show
+
+    for result in link_show(obj.show, episodes):
+        if result.status == "linked":
+            obj.say(f"{result.episode.name}: {result.passages} passage links to "
+                    f"{result.articles} articles")
+        else:
+            obj.say(f"{result.episode.name}: {result.status}")
+
+
+@main.group(cls=WarcastGroup)
+def links() -> None:
+    """Editors' decisions on suggested links, kept in episode.toml.
+
+    \b
+    Example:
+        warcast --show episodes links pin 3 https://warcast.example.org/analysis/x --at 12:34
+        warcast --show episodes links reject 3 https://warcast.example.org/analysis/y
+    """
+
+
+@links.command("pin")
+@click.argument("episode")
+@click.argument("url")
+@click.option("--at", "at", help="Where in the episode, as M:SS or H:MM:SS.")
+@quiet_option
+@click.pass_obj
+def pin_link(obj: Context, episode: str, url: str, at: str | None) -> None:
+    """Pin an article to an episode (optionally at a time); survives every re-run.
+
+    \b
+    Example:
+        warcast --show episodes links pin 3 https://warcast.example.org/analysis/x --at 12:34
+    """
+    from warcast.linking import decide
+
+    path = decide(obj.show, episode, url, "pinned", at)
+    obj.say(f"Pinned {url} in {path}")
+
+
+@links.command("reject")
+@click.argument("episode")
+@click.argument("url")
+@quiet_option
+@click.pass_obj
+def reject_link(obj: Context, episode: str, url: str) -> None:
+    """Reject a suggested link so it is never published for this episode.
+
+    \b
+    Example:
+        warcast --show episodes links reject 3 https://warcast.example.org/analysis/y
+    """
+    from warcast.linking import decide
+
+    path = decide(obj.show, episode, url, "rejected")
+    obj.say(f"Rejected {url} in {path}")
+
+
+@main.command()
+@click.argument("episode")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.pass_obj
+def related(obj: Context, episode: str, as_json: bool) -> None:
+    """Show an episode's links to articles: passage links in time order, then episode links.
+
+    \b
+    Example:
+        warcast --show episodes related 3 --json
+    """
+    import json
+
+    from warcast.linking import related_for
+
+    slug, found = related_for(obj.show, episode)
+    if as_json:
+        items = [{"url": k.url, "title": k.title, "level": k.level, "start": float(k.start),
+                  "end": float(k.end), "score": round(float(k.score), 4), "status": k.status}
+                 for k in found]
+        click.echo(json.dumps({"episode": slug, "links": items}, ensure_ascii=False))
+        return
+    for k in found:
+        click.echo(f"{clock(k.start):>8}  {k.level:<7}  {k.score:5.2f}  {k.status:<9}  "
+                   f"{k.title}  <{k.url}>")

@@ -27,7 +27,9 @@ FOLDER_PATTERN = re.compile(r"^(\d{1,6})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 _KEYS = {
     "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
     "keywords", "guests", "chapters", "members_only", "image", "block", "season_name", "turns",
+    "links",
 }
+LINK_DECISIONS = ("pinned", "rejected")
 TRANSCRIPT_FILE = "transcript.vtt"
 
 @dataclass(frozen=True)
@@ -38,6 +40,16 @@ class Chapter:
     title: str
     url: str | None = None
     image: str | None = None  # an absolute URL, or a file name in the episode folder
+
+
+@dataclass(frozen=True)
+class Decision:
+    """An editor's word on one article for this episode: pin it (optionally at a time) or
+    reject the machine's suggestion. Source: it survives every re-run and re-import."""
+
+    url: str
+    status: str  # "pinned" | "rejected"
+    start: float | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,7 @@ class Episode:
     image: Path | None
     turns: tuple[tuple[float, str], ...]
     transcript: Path | None
+    decisions: tuple[Decision, ...] = ()
 
     @property
     def name(self) -> str:
@@ -160,6 +173,7 @@ def load_episode(show: Show, folder: Path) -> Episode:
         image=_image(table, folder),
         turns=_turns(table, {p.name for p in (*show.hosts, *guests)}, audio.duration),
         transcript=folder / TRANSCRIPT_FILE if (folder / TRANSCRIPT_FILE).is_file() else None,
+        decisions=_decisions(table, audio.duration),
     )
 
 
@@ -245,6 +259,22 @@ def _turns(table: SourceTable, names: set[str],
                              f"Use one of: {', '.join(sorted(names)) or '(add [[guests]])'}")
         turns.append((start, speaker))
     return tuple(turns)
+
+
+def _decisions(table: SourceTable, duration: float) -> tuple[Decision, ...]:
+    """``[[links]]``: ``url``, ``status`` ("pinned" or "rejected"), optional ``start``."""
+    decisions: dict[str, Decision] = {}
+    for item in table.tables("links"):
+        item.reject_unknown({"url", "status", "start"})
+        start = None
+        if "start" in item.data:
+            start = parse_time(item.data["start"])
+            if start is None or start >= duration:
+                raise item.error("start", f"'{item.data['start']}' is not a time inside the audio",
+                                 'Write "M:SS" or "H:MM:SS"')
+        url = item.url("url")
+        decisions[url] = Decision(url, item.choice("status", LINK_DECISIONS, "pinned"), start)
+    return tuple(decisions.values())
 
 
 def _check_unique(episodes: list[Episode]) -> None:

@@ -7,8 +7,10 @@ Podcasts, PSP-1 and Podcasting 2.0 ask for is decided here; ``namespaces`` only 
 
 from __future__ import annotations
 
+import html
 import re
 
+from warcast.articles import RelatedArticle
 from warcast.chapters import CHAPTERS_MIME
 from warcast.episodes import Episode
 from warcast.layout import Layout
@@ -30,8 +32,12 @@ def public_episodes(episodes: list[Episode]) -> list[Episode]:
     return [episode for episode in episodes if not episode.members_only]
 
 
-def build_feed(show: Show, episodes: list[Episode], layout: Layout) -> bytes:
-    """Render the public RSS feed of ``show``; members-only episodes are always left out."""
+def build_feed(show: Show, episodes: list[Episode], layout: Layout,
+               related: dict[str, list[RelatedArticle]] | None = None) -> bytes:
+    """Render the public RSS feed of ``show``; members-only episodes are always left out.
+
+    ``related`` lists, per episode folder name, the articles its description ends with.
+    """
     from feedgen.feed import FeedGenerator
 
     listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
@@ -41,7 +47,8 @@ def build_feed(show: Show, episodes: list[Episode], layout: Layout) -> bytes:
         generator.register_extension(name, channel_class, item_class, atom=False, rss=True)
     _channel(generator, show, layout, listed)
     for episode in listed:
-        _item(generator.add_entry(order="append"), show, episode, layout)
+        _item(generator.add_entry(order="append"), show, episode, layout,
+              (related or {}).get(episode.name, []))
     return generator.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
 
 
@@ -98,15 +105,17 @@ def _podcast_channel(show: Show) -> list[Node | None]:
     ]
 
 
-def _item(entry, show: Show, episode: Episode, layout: Layout) -> None:  # type: ignore[no-untyped-def]
+def _item(entry, show: Show, episode: Episode, layout: Layout,  # type: ignore[no-untyped-def]
+          related: list[RelatedArticle]) -> None:
     entry.title(clean(episode.title))
     entry.link(href=layout.url(layout.page(episode)))
     entry.guid(clean(episode.guid), permalink=False)
     entry.pubDate(episode.published)
-    description = episode.notes_html if len(episode.notes_html.encode()) <= 4000 else ""
+    notes = episode.notes_html + _related_html(related)
+    description = notes if len(notes.encode()) <= 4000 else ""
     entry.description(clean(description or episode.summary or episode.title))
-    if episode.notes_html:
-        entry.content(clean(episode.notes_html), type="CDATA")
+    if notes:
+        entry.content(clean(notes), type="CDATA")
     entry.enclosure(layout.audio_url(episode), str(episode.audio.size), episode.audio.mime)
     entry.itunes.add(*_itunes_item(show, episode, layout))
     entry.podcast.add(*_podcast_item(show, episode, layout))
@@ -148,6 +157,16 @@ def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | N
 def _person(person: Person) -> Node:
     return node("podcast:person", clean(person.name), role=person.role, group=person.group,
                 href=person.href, img=person.img)
+
+
+def _related_html(related: list[RelatedArticle]) -> str:
+    """The "Related articles" list that ends an episode's description."""
+    if not related:
+        return ""
+    items = "".join(
+        f'<li><a href="{html.escape(a.url)}">{html.escape(a.title)}</a>'
+        f"{' (members only)' if a.members_only else ''}</li>" for a in related)
+    return f"\n<p>Related articles:</p>\n<ul>{items}</ul>"
 
 
 def _bool(value: bool) -> str:

@@ -15,12 +15,15 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from warcast.backlinks import render_backlinks
 from warcast.chapters import is_url, render_chapters
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError, PublishError
 from warcast.feed import build_feed, public_episodes
 from warcast.files import write_atomic
 from warcast.layout import FEED_FILE, Layout
+from warcast.linking import known_articles, public_links, related_articles
+from warcast.links import Link
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS
@@ -84,15 +87,19 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, 
     """Every output file, by output path: rendered bytes or a source file to copy."""
     from warcast.site import render_pages
 
+    articles = known_articles(show.folder)
+    links = public_links(show, episodes, articles)
     files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
     for episode in public_episodes(episodes):
-        files.update(_episode_files(episode, layout, show.language))
+        files.update(_episode_files(episode, layout, show.language, links[episode.name]))
     files.update(render_pages(show, episodes, layout))
-    files[FEED_FILE] = build_feed(show, episodes, layout)
+    files.update(render_backlinks(show, layout, public_episodes(episodes), links))
+    files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles))
     return files
 
 
-def _episode_files(episode: Episode, layout: Layout, show_language: str) -> dict[str, Content]:
+def _episode_files(episode: Episode, layout: Layout, show_language: str,
+                   links: list[Link]) -> dict[str, Content]:
     files: dict[str, Content] = {}
     if layout.media_is_local:
         files[layout.audio(episode)] = CopyOf(episode.audio.path)
@@ -100,21 +107,24 @@ def _episode_files(episode: Episode, layout: Layout, show_language: str) -> dict
     if image and episode.image:
         files[image] = CopyOf(episode.image)
     if episode.transcript:
-        files.update(_transcript_files(episode, layout, show_language))
+        files.update(_transcript_files(episode, layout, show_language, links))
     if episode.chapters:
         images = _chapter_images(episode, layout)
         files.update({rel: CopyOf(episode.folder / name) for name, rel in images.items()})
         urls = {name: layout.url(rel) for name, rel in images.items()}
-        files[layout.chapters(episode)] = render_chapters(episode, urls)
+        passages = [(k.start, k.end, k.score, k.url) for k in links if k.level == "passage"]
+        files[layout.chapters(episode)] = render_chapters(episode, urls, passages)
     return files
 
 
-def _transcript_files(episode: Episode, layout: Layout, language: str) -> dict[str, Content]:
+def _transcript_files(episode: Episode, layout: Layout, language: str,
+                      links: list[Link]) -> dict[str, Content]:
     """Every published transcript format, derived from the episode's source transcript."""
     transcript = load_transcript(episode, language)
     chapters = [(chapter.start, chapter.title) for chapter in episode.chapters]
+    passages = [(k.start, k.url, k.title) for k in links if k.level == "passage"]
     return {layout.transcript(episode, suffix): kind.render(transcript, title=episode.title,
-                                                            chapters=chapters)
+                                                            chapters=chapters, links=passages)
             for suffix, kind in TRANSCRIPT_FORMATS.items()}
 
 

@@ -471,13 +471,18 @@ def _segment(item: _Timed) -> dict[str, object]:
                       "body": item.cue.text}
 
 
-def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, str]] = ()) -> bytes:
-    """A small standalone HTML page: a paragraph per speaker turn, a section per chapter."""
+def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, str]] = (),
+                links: Sequence[tuple[float, str, str]] = ()) -> bytes:
+    """A small standalone HTML page: a paragraph per speaker turn, a section per chapter, and
+    after each turn the articles (``(start, url, title)``) its passage discusses."""
     marks = sorted(chapters)
     starts = [start for start, _ in marks]
+    spoken = _turns(_spoken(t), starts)
+    related = _links_by_turn([turn[0].start for turn in spoken], links)
     turns: dict[int, list[str]] = {}
-    for turn in _turns(_spoken(t), starts):
-        turns.setdefault(bisect_right(starts, turn[0].start) - 1, []).append(_html_turn(turn))
+    for index, turn in enumerate(spoken):
+        turns.setdefault(bisect_right(starts, turn[0].start) - 1, []).extend(
+            [_html_turn(turn), *related.get(index, [])])
     body = turns.get(-1, [])
     for index, (_, name) in enumerate(marks):
         body += ["<section>", f"<h2>{html.escape(name)}</h2>", *turns.get(index, []),
@@ -488,6 +493,18 @@ def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, st
             f"<title>{html.escape(title)}</title>", "</head>", "<body>", "<main>",
             f"<h1>{html.escape(title)}</h1>", *body, "</main>", "</body>", "</html>"]
     return ("\n".join(page) + "\n").encode("utf-8")
+
+
+def _links_by_turn(turn_starts: list[float],
+                   links: Sequence[tuple[float, str, str]]) -> dict[int, list[str]]:
+    """Each link as a "Read more" line under the turn in which its passage starts."""
+    placed: dict[int, list[str]] = {}
+    for start, url, name in sorted(links):
+        index = max(0, bisect_right(turn_starts, start) - 1)
+        placed.setdefault(index, []).append(
+            f'<p class="related">Read more: <a href="{html.escape(url)}">'
+            f"{html.escape(name)}</a></p>")
+    return placed if turn_starts else {}
 
 
 def _html_turn(turn: list[Cue]) -> str:
@@ -577,10 +594,11 @@ class TranscriptFormat:
     page: bool = False  # a page: the renderer also takes title= and chapters=
 
     def render(self, transcript: Transcript, *, title: str = "",
-               chapters: Sequence[tuple[float, str]] = ()) -> bytes:
-        """The file's bytes; only page formats use ``title`` and ``chapters``."""
+               chapters: Sequence[tuple[float, str]] = (),
+               links: Sequence[tuple[float, str, str]] = ()) -> bytes:
+        """The file's bytes; only page formats use ``title``, ``chapters`` and ``links``."""
         if self.page:
-            return self.renderer(transcript, title=title, chapters=chapters)
+            return self.renderer(transcript, title=title, chapters=chapters, links=links)
         return self.renderer(transcript)
 
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.articles.article import Article, Skip, normalize_url
+from warcast.articles.article import Article, RelatedArticle, Skip, normalize_url
 from warcast.articles.store import SCHEMA_VERSION, STORE_NAME, ArticleStore
 from warcast.errors import ArticleError
 
@@ -90,5 +90,6 @@ def import_sources(show_folder: Path, sources: list[str]) -> ImportReport:
 
 __all__ = [
     "DEFAULT_MEMBERS_CATEGORY", "SCHEMA_VERSION", "Article", "ArticleStore", "ImportReport",
-    "Skip", "SourceReport", "import_sources", "members_category", "normalize_url", "open_store",
+    "RelatedArticle", "Skip", "SourceReport", "import_sources", "members_category",
+    "normalize_url", "open_store",
 ]

@@ -154,3 +154,12 @@ def source_error(source: str, message: str, hint: str) -> ArticleError:
     if "://" in source:
         return ArticleError(f"{source}: {message}", hint=hint)
     return ArticleError(message, path=source, hint=hint)
+
+
+@dataclass(frozen=True)
+class RelatedArticle:
+    """An article as public output may show it: title and URL; members-only marked."""
+
+    url: str
+    title: str
+    members_only: bool

@@ -1,0 +1,161 @@
+"""The linking set made ready to score: rendered audio, real transcripts, timed labels.
+
+Everything derived lives under ``bench/results/linking/`` (git-ignored) and is reused while
+its inputs are unchanged: the show is copied there and voiced by ``scripts/render_sample.sh``
+(whose printed paragraph starts are the ground-truth times), then every episode is transcribed
+with the real Whisper model, once per transcription setup:
+
+- ``glossary``: what ``warcast transcribe`` does (the show's glossary and the host's and
+  guest's names as hotwords, glossary respelling);
+- ``plain``: no glossary and no hotwords, so names come out as Whisper hears them (the hard
+  case for misheard names).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from warcast.articles import Article
+from warcast.articles.sources import read_source
+from warcast.transcripts import Transcript, Word, cues_from_words
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent.parent
+RESULTS = ROOT / "bench" / "results" / "linking"
+SETUPS = ("glossary", "plain")
+_PARAGRAPH = re.compile(r"paragraph\s+(\d+)\s+(\w+)\s+start\s+\S+\s+\(\s*([\d.]+) s\)\s+"
+                        r"duration\s+([\d.]+) s")
+_EPISODE = re.compile(r"^== (\S+) ->")
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    index: int
+    start: float
+    end: float
+    grades: dict[str, int]
+    """url → grade (1 or 2); empty when the paragraph discusses no article."""
+
+
+@dataclass(frozen=True)
+class EpisodeCase:
+    """One episode of the set: its transcript, paragraphs with labels, and what it links."""
+
+    name: str
+    title: str
+    notes: str
+    transcript: Transcript
+    paragraphs: tuple[Paragraph, ...]
+    episode_links: dict[str, tuple[int, float]]
+    """url → (grade, time of its first paragraph)."""
+
+
+def articles() -> tuple[list[Article], dict[str, str]]:
+    """The set's articles through warcast's JSON Lines importer, and url → cluster (which
+    only the bench reads)."""
+    path = HERE / "articles.jsonl"
+    batch = read_source(str(path), members_category="Members Only")
+    clusters = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        record = json.loads(line)
+        clusters[record["url"]] = record["cluster"]
+    return list(batch.articles), clusters
+
+
+def cases(setup: str, log=print) -> list[EpisodeCase]:
+    """Every episode with its real transcript (rendering and transcribing when needed)."""
+    show = RESULTS / "show"
+    times = render(show, log)
+    labels = json.loads((HERE / "labels.json").read_text(encoding="utf-8"))
+    return [_case(show, name, labels[name], times[name], setup, log) for name in sorted(labels)]
+
+
+def render(show: Path, log=print) -> dict[str, list[tuple[float, float]]]:
+    """Voice the show (cached by the scripts' hash); each paragraph's (start, end)."""
+    source = HERE / "show"
+    digest = _digest(sorted(p.read_bytes() for p in source.rglob("*") if p.is_file()))
+    cache = RESULTS / "times.json"
+    if cache.is_file():
+        saved = json.loads(cache.read_text())
+        if saved["digest"] == digest and all((show / n / "audio.mp3").is_file()
+                                             for n in saved["times"]):
+            return saved["times"]
+    shutil.copytree(source, show, dirs_exist_ok=True)
+    shutil.copy(ROOT / "episodes" / "cover.jpg", show / "cover.jpg")
+    log(f"rendering {show}")
+    output = subprocess.run([str(ROOT / "scripts" / "render_sample.sh"), str(show)],
+                            check=True, capture_output=True, text=True).stdout
+    times = _parse_render(output)
+    cache.write_text(json.dumps({"digest": digest, "times": times}, indent=1))
+    (RESULTS / "render.txt").write_text(output)
+    return times
+
+
+def _parse_render(output: str) -> dict[str, list[tuple[float, float]]]:
+    times: dict[str, list[tuple[float, float]]] = {}
+    current = ""
+    for line in output.splitlines():
+        if match := _EPISODE.match(line):
+            current = match.group(1)
+            times[current] = []
+        elif match := _PARAGRAPH.search(line):
+            start, duration = float(match.group(3)), float(match.group(4))
+            times[current].append((start, round(start + duration, 3)))
+    return times
+
+
+def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], setup: str,
+          log) -> EpisodeCase:
+    import tomllib
+
+    meta = tomllib.loads((show / name / "episode.toml").read_text(encoding="utf-8"))
+    paragraphs = tuple(
+        Paragraph(p["paragraph"], *times[p["paragraph"]],
+                  {k["url"]: k["grade"] for k in p["links"]})
+        for p in label["paragraphs"])
+    links = {e["url"]: (e["grade"], times[e["first_paragraph"]][0]) for e in label["episode_links"]}
+    words = transcribe(show, name, setup, log)
+    transcript = Transcript(cues_from_words(words), "en")
+    notes = " ".join([meta.get("summary", ""), *meta.get("keywords", [])])
+    return EpisodeCase(name, meta["title"], notes, transcript, paragraphs, links)
+
+
+def transcribe(show: Path, name: str, setup: str, log=print) -> list[Word]:
+    """The real model's words for one episode (cached by audio, options and hotwords)."""
+    from warcast.show import load_show
+    from warcast.whisper import transcribe_words
+
+    options = load_show(show).transcribe
+    hotwords = ("Nora Halvorsen", *_guests(show / name))
+    if setup == "plain":
+        options, hotwords = replace(options, glossary=()), ()
+    audio = show / name / "audio.mp3"
+    key = _digest([audio.read_bytes(), repr(options).encode(), repr(hotwords).encode()])
+    cache = RESULTS / "transcripts" / setup / f"{name}.json"
+    if cache.is_file() and json.loads(cache.read_text())["key"] == key:
+        return [Word(*w) for w in json.loads(cache.read_text())["words"]]
+    log(f"transcribing {name} ({setup})")
+    words, _ = transcribe_words(audio, options, hotwords=hotwords)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"key": key, "words": [[w.start, w.end, w.text] for w in words]}))
+    return words
+
+
+def _guests(folder: Path) -> tuple[str, ...]:
+    import tomllib
+
+    meta = tomllib.loads((folder / "episode.toml").read_text(encoding="utf-8"))
+    return tuple(g["name"] for g in meta.get("guests", []))
+
+
+def _digest(parts: list[bytes]) -> str:
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(hashlib.sha256(part).digest())
+    return digest.hexdigest()

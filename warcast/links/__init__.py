@@ -1,0 +1,214 @@
+"""Links: which of the publication's articles an episode discusses, and where.
+
+:class:`Linker` reads an episode's transcript (Whisper's words, errors and all) and returns
+*passage links* (a stretch of about a minute, the article it discusses, a score) and at most
+:attr:`LinkSettings.max_episode_links` *episode links* (the articles the episode discusses
+most, each at the time it first comes up). A passage that discusses no article gets no link:
+a link is made only above a threshold calibrated on ``bench/linking``, where a wrong link
+costs more than a missing one.
+
+The method, chosen by measurement (``bench/linking/evaluate.py``):
+
+1. The transcript is cut into windows of whole cues (:mod:`warcast.links.passages`).
+2. Each word becomes a light stem; a word no article uses that sounds like one of the
+   articles' names (a misheard "Essequibo") counts as that name
+   (:meth:`~warcast.links.index.ArticleIndex.resolve`).
+3. Every window is ranked against every article with BM25, where an article's names (its
+   people, places, organisations) weigh extra: they tell apart the articles of one topic
+   cluster, which share their common vocabulary.
+4. A window links to its best article when the score clears the threshold and the *margin*
+   over the runner-up is clear; a close second is linked too when it is as strong.
+5. Each link is trimmed to the cues that carry its evidence, overlapping links to one article
+   are merged, and the articles with the most linked evidence become the episode links.
+
+Results are a pure function of the transcript, the articles and the settings:
+:meth:`Linker.cache_key` hashes exactly those, so a caller can skip an unchanged episode.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+from warcast.articles import Article
+from warcast.links.index import ArticleIndex, Weighting
+from warcast.links.passages import Passage, passages
+from warcast.links.ranking import Ranking
+from warcast.transcripts import Transcript
+
+METHOD_VERSION = "1"
+"""Changes whenever the same inputs could give different links."""
+
+LEVELS = ("passage", "episode")
+STATUSES = ("suggested", "pinned", "rejected")
+
+
+@dataclass(frozen=True)
+class Link:
+    """One article linked from an episode, at a passage or for the whole episode."""
+
+    url: str
+    title: str
+    level: str
+    """"passage" or "episode"."""
+    start: float
+    """Seconds: where the passage starts, or where the article first comes up."""
+    end: float
+    """Seconds: where the passage ends (for an episode link, its first passage's end)."""
+    score: float
+    status: str = "suggested"
+    """"suggested" (made here), "pinned" or "rejected" (an editor's decision)."""
+
+
+@dataclass(frozen=True)
+class LinkSettings:
+    """How passages are cut, scored and linked; part of the cache key."""
+
+    window: float = 60.0
+    hop: float = 30.0
+    threshold: float = 1.0
+    """Least passage score for a link (calibrated on bench/linking)."""
+    margin: float = 0.0
+    """Least lead of the best article over the runner-up for the best to be linked."""
+    second: float = 0.9
+    """A further article is linked when it scores at least this share of the best."""
+    max_passage_links: int = 2
+    max_episode_links: int = 5
+    trim: float = 0.5
+    """A link starts at the first cue (and ends at the last) scoring this share of the best."""
+    reach: float = 0.0
+    """Seconds before a passage where its link may start (a question opening the topic)."""
+    mention: float = 1.0
+    """An episode link starts at an earlier passage ranking the article second or better
+    with this share of the threshold (a passing first mention)."""
+    weighting: Weighting = field(default_factory=Weighting)
+
+
+class Linker:
+    """Links transcripts to a fixed set of articles; build once, link many episodes."""
+
+    def __init__(self, articles: Sequence[Article], settings: LinkSettings = LinkSettings()
+                 ) -> None:
+        self.settings = settings
+        self.index = ArticleIndex(articles)
+
+    def update(self, articles: Sequence[Article]) -> tuple[int, int]:
+        """Make the articles exactly ``articles``: only new, changed and gone ones are
+        (re-)indexed. Returns (added or changed, removed)."""
+        wanted = {article.url for article in articles}
+        removed = [url for url, _ in self.index.digests() if url not in wanted]
+        for url in removed:
+            self.index.remove(url)
+        return sum(self.index.add(article) for article in articles), len(removed)
+
+    def cache_key(self, transcript: Transcript, *, title: str = "", notes: str = "") -> str:
+        """A hash of everything :meth:`link` depends on: same key, same links."""
+        data = {"method": METHOD_VERSION, "settings": asdict(self.settings),
+                "articles": self.index.digests(), "title": title, "notes": notes,
+                "cues": [[c.start, c.end, c.text] for c in transcript.cues]}
+        text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def with_settings(self, settings: LinkSettings) -> Linker:
+        """The same articles (the index is shared, not copied) under other settings."""
+        other = object.__new__(Linker)
+        other.settings, other.index = settings, self.index
+        return other
+
+    def link(self, transcript: Transcript, *, title: str = "", notes: str = "") -> list[Link]:
+        """Passage links in time order, then episode links best first."""
+        return self.choose(self.rank(transcript))
+
+    def rank(self, transcript: Transcript) -> Ranking:
+        """Every passage and cue scored against every article (what :meth:`choose` reads)."""
+        cues = transcript.cues
+        spans = passages(cues, self.settings.window, self.settings.hop)
+        fuzzy = self.settings.weighting.fuzzy
+        vectors = [self.index.query_terms(cue.text, fuzzy) for cue in cues]
+        scores, cue_scores = self.index.score(
+            [[_sum(vectors, span) for span in spans], vectors], self.settings.weighting,
+            normalize=(True, False))
+        urls = [a.url if a else "" for a in map(self.index.article, range(self.index.slots))]
+        return Ranking(cues, spans, scores, cue_scores, urls)
+
+    def choose(self, ranking: Ranking) -> list[Link]:
+        """The links a ranking makes: passage links in time order, then episode links."""
+        found = [self.passage_links(ranking, i) for i in range(len(ranking.passages))]
+        merged = _merge([link for links in found for link in links])
+        return merged + self._episode_links(ranking, merged)
+
+    def passage_links(self, ranking: Ranking, passage: int) -> list[Link]:
+        """The links one passage makes: its best article if clear, and close seconds."""
+        s = self.settings
+        order = ranking.order(passage, s.max_passage_links + 1)
+        best = ranking.score(passage, order[0]) if order else 0.0
+        runner_up = ranking.score(passage, order[1]) if len(order) > 1 else 0.0
+        if best < s.threshold or best - runner_up < s.margin * best:
+            return []
+        links = []
+        for slot in order[: s.max_passage_links]:
+            score = ranking.score(passage, slot)
+            if score < s.threshold or score < s.second * best:
+                break
+            links.append(self._link(ranking, passage, slot, "passage", score))
+        return links
+
+    def _link(self, ranking: Ranking, passage: int, slot: int, level: str, score: float
+              ) -> Link:
+        article = self.index.article(slot)
+        assert article is not None
+        start, end = ranking.evidence(passage, slot, self.settings.trim, self.settings.reach)
+        return Link(article.url, article.title, level, start, end, round(score, 4))
+
+    def _episode_links(self, ranking: Ranking, links: list[Link]) -> list[Link]:
+        """The articles with the most linked evidence, each where it first comes up."""
+        weight: dict[str, float] = {}
+        first: dict[str, Link] = {}
+        for link in links:
+            weight[link.url] = weight.get(link.url, 0.0) + link.score * (link.end - link.start)
+            first.setdefault(link.url, link)
+        best = sorted(weight, key=lambda url: (-weight[url], url))
+        return [replace(first[url], level="episode", score=round(weight[url] / 60.0, 4),
+                        start=self._first_mention(ranking, first[url]))
+                for url in best[: self.settings.max_episode_links]]
+
+    def _first_mention(self, ranking: Ranking, link: Link) -> float:
+        """Where an article first comes up: its first link, or an earlier passage where it
+        ranks second or better with a score of ``mention`` × the threshold."""
+        s = self.settings
+        slot = ranking.urls.index(link.url)
+        for i, span in enumerate(ranking.passages):
+            if span.start >= link.start:
+                break
+            if (ranking.score(i, slot) >= s.mention * s.threshold
+                    and slot in ranking.order(i, 2)):
+                return min(ranking.evidence(i, slot, s.trim, s.reach)[0], link.start)
+        return link.start
+
+
+def _sum(vectors: list[dict[str, float]], span: Passage) -> dict[str, float]:
+    total: dict[str, float] = {}
+    for i in span.cues:
+        for term, weight in vectors[i].items():
+            total[term] = total.get(term, 0.0) + weight
+    return total
+
+
+def _merge(links: list[Link]) -> list[Link]:
+    """Overlapping links to one article become one (the union of times, the best score)."""
+    by_url: dict[str, list[Link]] = {}
+    for link in sorted(links, key=lambda k: (k.url, k.start)):
+        runs = by_url.setdefault(link.url, [])
+        if runs and link.start <= runs[-1].end:
+            last = runs[-1]
+            runs[-1] = replace(last, end=max(last.end, link.end), score=max(last.score, link.score))
+        else:
+            runs.append(link)
+    merged = [link for runs in by_url.values() for link in runs]
+    return sorted(merged, key=lambda k: (k.start, -k.score, k.url))
+
+
+__all__ = ["LEVELS", "METHOD_VERSION", "STATUSES", "ArticleIndex", "Link", "LinkSettings",
+           "Linker", "Ranking", "Weighting"]

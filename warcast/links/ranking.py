@@ -1,0 +1,63 @@
+"""A ranking: one episode's passages (and cues) scored against every article.
+
+Passage scores decide *whether* and *what* to link; cue scores (unnormalized, so a cue that
+merely says "Russia" weighs less than one naming Wagner, Bamako and the Africa Corps) decide
+*where*: a link is trimmed to the cues that carry its evidence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from warcast.links.passages import Passage
+from warcast.transcripts import Cue
+
+
+@dataclass
+class Ranking:
+    """Scores of an episode's passages and cues against the article slots of an index."""
+
+    cues: Sequence[Cue]
+    passages: list[Passage]
+    scores: Any
+    """passages × slots."""
+    cue_scores: Any
+    """cues × slots."""
+    urls: list[str]
+    """URL of each slot ("" for a removed article): ties are broken by URL, not by slot."""
+
+    def order(self, passage: int, count: int) -> list[int]:
+        """The ``count`` best article slots for a passage, best first."""
+        import numpy as np
+
+        row = self.scores[passage]
+        count = min(count, len(row))
+        if count <= 0:
+            return []
+        top = np.argpartition(-row, count - 1)[:count] if count < len(row) else range(len(row))
+        # Ties at the cut must not depend on slot order: take every slot scoring the cut value.
+        cut = min(float(row[i]) for i in top)
+        candidates = [int(i) for i in np.flatnonzero(row >= cut)]
+        return sorted(candidates, key=lambda i: (-float(row[i]), self.urls[i]))[:count]
+
+    def score(self, passage: int, slot: int) -> float:
+        return float(self.scores[passage, slot])
+
+    def evidence(self, passage: int, slot: int, share: float, reach: float
+                 ) -> tuple[float, float]:
+        """The span of the cues that speak for ``slot``: those scoring at least ``share`` of the
+        passage's best cue for it, looking up to ``reach`` seconds before the passage (where
+        the question that opens a topic often is)."""
+        span = self.passages[passage]
+        first = span.first
+        while first > 0 and self.cues[first - 1].start >= span.start - reach:
+            first -= 1
+        column = self.cue_scores[:, slot]
+        best = float(column[span.first:span.last + 1].max())
+        strong = [i for i in range(first, span.last + 1)
+                  if column[i] > 0 and column[i] >= share * best]
+        if not strong:
+            return span.start, span.end
+        return self.cues[strong[0]].start, self.cues[strong[-1]].end
