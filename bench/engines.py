@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+
 def _batched_settings() -> dict[str, Any]:
     """warcast's default settings, spelled out for the plain batched script."""
     from warcast.whisper import WhisperOptions

@@ -81,6 +81,9 @@ def main() -> None:
     json_path, md_path = write(RESULTS, plan.name, seconds, figures, details)
     print(md_path.read_text(encoding="utf-8"))
     log(f"wrote {json_path} and {md_path} in {minutes(seconds)}")
+    from linking.evaluate import run as linking  # bench/linking/: the passage linker
+
+    linking(quick=plan is QUICK, variants=plan is FULL)
 
 
 ORDER = ["overhead", "speed", "quality", "glossary", "memory"]

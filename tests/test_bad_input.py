@@ -134,3 +134,19 @@ def test_url_with_control_character_is_refused(cli: Cli, tmp_path: Path) -> None
     result = cli("publish", "--out", str(tmp_path / "public"))
     assert result.exit_code == 1
     assert "funding[0].url" in result.stderr
+
+
+def test_zero_sample_audio_is_refused(cli: Cli, tmp_path: Path) -> None:
+    import wave
+
+    empty = tmp_path / "zero.wav"
+    with wave.open(str(empty), "wb") as handle:
+        handle.setnchannels(1)
+        handle.setsampwidth(2)
+        handle.setframerate(16000)
+        handle.writeframes(b"")
+    before = sorted(cli.show.iterdir())
+    result = cli("new", str(empty), "--title", "Nothing")
+    assert result.exit_code == 1
+    assert "zero.wav" in result.stderr and "no audio" in result.stderr
+    assert sorted(cli.show.iterdir()) == before

@@ -151,6 +151,8 @@ def _mp4_is_video(audio) -> bool:  # type: ignore[no-untyped-def]
 def _duration(path: Path) -> float:
     audio = _open(path)
     length = getattr(getattr(audio, "info", None), "length", None)
-    if not length or length != length:  # None, 0 or NaN
+    if length == 0:
+        raise AudioError("has no audio (0 samples)", path=path, hint=_FIX)
+    if not length or length != length:  # None or NaN
         raise AudioError("has no readable duration", path=path, hint=_FIX)
     return float(length)

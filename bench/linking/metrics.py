@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from corpus import EpisodeCase, Paragraph
 
 from warcast.links import Link, Ranking
+from warcast.links.passages import Passage
 
 TIME_TOLERANCE = 30.0
 
@@ -31,11 +32,21 @@ def gold(start: float, end: float, paragraphs: Iterable[Paragraph]) -> dict[str,
 
 
 def ranking(ranked: Ranking, case: EpisodeCase, tally: Counter[str]) -> None:
-    """Unthresholded ranking quality of every window with a non-empty gold."""
+    """Unthresholded ranking quality of every window with a non-empty gold, and of every
+    linked paragraph through the window that overlaps it most (README view)."""
     for i, span in enumerate(ranked.passages):
         labels = gold(span.start, span.end, case.paragraphs)
         if labels:
             _rank_one([ranked.urls[s] for s in ranked.order(i, 5)], labels, "passage", tally)
+    for p in case.paragraphs:
+        if p.grades and ranked.passages:
+            i = max(range(len(ranked.passages)), key=lambda k: _overlap(ranked.passages[k], p))
+            tally["paragraph.ranked"] += 1
+            tally["paragraph.p1"] += ranked.urls[ranked.order(i, 1)[0]] in p.grades
+
+
+def _overlap(span: Passage, p: Paragraph) -> float:
+    return min(span.end, p.end) - max(span.start, p.start)
 
 
 def _rank_one(top: list[str], labels: dict[str, int], level: str, tally: Counter[str]) -> None:
@@ -121,6 +132,7 @@ def summary(t: Counter[str]) -> dict[str, float]:
         "passage_hit3": share("passage.hit3", "passage.ranked"),
         "passage_ndcg5": share("passage.ndcg5", "passage.ranked"),
         "passages_ranked": t["passage.ranked"],
+        "paragraph_p1": share("paragraph.p1", "paragraph.ranked"),
         "linked_p1": share("window.top_right", "window.linked.with_link"),
         "coverage": share("window.linked.with_link", "window.linked"),
         "window_false_link_rate": share("window.empty.with_link", "window.empty"),

@@ -66,6 +66,7 @@ class ArticleIndex:
         self._name_refs: Counter[str] = Counter()
         self._resolved: dict[str, tuple[str, float] | None] = {}
         self._total_length = 0.0
+        self._lengths: Any = None
         for article in articles:
             self.add(article)
 
@@ -112,6 +113,7 @@ class ArticleIndex:
             return False
         self._slots[doc.slot] = None
         self._total_length -= doc.length
+        self._lengths = None
         for term in doc.counts:
             del self._postings[term][doc.slot]
             del self._named[term][doc.slot]
@@ -148,25 +150,26 @@ class ArticleIndex:
         Weibo"), the similarity of the article name it sounds like, if close enough."""
         found: dict[str, float] = {}
         spoken = list(T.spoken_words(text))
-        skip = False
-        for i, (word, named) in enumerate(spoken):
-            term = T.stem(word)
-            if skip or self.knows(term):
-                if not skip:
-                    found[term] = found.get(term, 0.0) + 1.0
-                skip = False
-                continue
-            if not named:
-                continue
-            guesses = [(self.resolve(term, threshold), False)]
-            if i + 1 < len(spoken) and spoken[i + 1][1]:
-                guesses.append((self.resolve(word + spoken[i + 1][0], threshold), True))
-            best, skip = max(guesses, key=lambda g: g[0][1] if g[0] else 0.0)
-            if best is None:
-                skip = False
-                continue
-            found[best[0]] = found.get(best[0], 0.0) + best[1]
+        i = 0
+        while i < len(spoken):
+            word, named = spoken[i]
+            term, weight, used = T.stem(word), 1.0, 1
+            if not self.knows(term):
+                term, weight, used = self._guess(spoken, i, threshold) if named else ("", 0, 1)
+            if term:
+                found[term] = found.get(term, 0.0) + weight
+            i += used
         return found
+
+    def _guess(self, spoken: list[tuple[str, bool]], i: int, threshold: float
+               ) -> tuple[str, float, int]:
+        """The name that the unknown name at ``spoken[i]`` (or it and the next name, joined)
+        sounds like: (name, similarity, words used), or ("", 0, 1)."""
+        guesses = [(self.resolve(T.stem(spoken[i][0]), threshold), 1)]
+        if i + 1 < len(spoken) and spoken[i + 1][1]:
+            guesses.append((self.resolve(spoken[i][0] + spoken[i + 1][0], threshold), 2))
+        best, used = max(guesses, key=lambda guess: guess[0][1] if guess[0] else 0.0)
+        return (best[0], best[1], used) if best else ("", 0.0, 1)
 
     def resolve(self, word: str, threshold: float) -> tuple[str, float] | None:
         """The article name a word no article uses most likely is, with its similarity."""
@@ -215,7 +218,10 @@ class ArticleIndex:
         """The BM25 term weights of every article for ``vocabulary``: terms × slots."""
         import numpy as np
 
-        lengths = np.array([d.length if d else 0.0 for d in self._slots], dtype=np.float32)
+        if self._lengths is None or len(self._lengths) != len(self._slots):
+            self._lengths = np.array([d.length if d else 0.0 for d in self._slots],
+                                     dtype=np.float32)
+        lengths = self._lengths
         average = self._total_length / max(len(self._docs), 1)
         rows, slots, tfs, named = [], [], [], []
         for i, term in enumerate(vocabulary):

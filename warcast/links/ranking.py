@@ -39,25 +39,19 @@ class Ranking:
         top = np.argpartition(-row, count - 1)[:count] if count < len(row) else range(len(row))
         # Ties at the cut must not depend on slot order: take every slot scoring the cut value.
         cut = min(float(row[i]) for i in top)
-        candidates = [int(i) for i in np.flatnonzero(row >= cut)]
+        candidates = [int(i) for i in np.flatnonzero(row >= cut) if self.urls[i]]
         return sorted(candidates, key=lambda i: (-float(row[i]), self.urls[i]))[:count]
 
     def score(self, passage: int, slot: int) -> float:
         return float(self.scores[passage, slot])
 
-    def evidence(self, passage: int, slot: int, share: float, reach: float
-                 ) -> tuple[float, float]:
-        """The span of the cues that speak for ``slot``: those scoring at least ``share`` of the
-        passage's best cue for it, looking up to ``reach`` seconds before the passage (where
-        the question that opens a topic often is)."""
+    def evidence(self, passage: int, slot: int, share: float) -> tuple[float, float]:
+        """The span of a passage's cues that speak for ``slot``: from the first to the last
+        that scores at least ``share`` of the passage's best cue for it."""
         span = self.passages[passage]
-        first = span.first
-        while first > 0 and self.cues[first - 1].start >= span.start - reach:
-            first -= 1
         column = self.cue_scores[:, slot]
         best = float(column[span.first:span.last + 1].max())
-        strong = [i for i in range(first, span.last + 1)
-                  if column[i] > 0 and column[i] >= share * best]
+        strong = [i for i in span.cues if column[i] > 0 and column[i] >= share * best]
         if not strong:
             return span.start, span.end
         return self.cues[strong[0]].start, self.cues[strong[-1]].end
