@@ -36,7 +36,8 @@ def need(*tools: str) -> None:
 def show_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled sample show."""
     target = tmp_path / "show"
-    shutil.copytree(SAMPLE, target, ignore=shutil.ignore_patterns("script.txt"))
+    shutil.copytree(SAMPLE, target,
+                    ignore=shutil.ignore_patterns("script.txt", "articles.sqlite*"))
     return target
 
 
