@@ -49,6 +49,7 @@ def test_one_changed_episode_rewrites_only_what_depends_on_it(cli: Cli, tmp_path
     changed = {str(p) for p in after if after[p] != before.get(p)}
     assert changed == {"feed.xml", "index.html", "episodes/houthis-red-sea-shipping/index.html",
                        "episodes/houthis-red-sea-shipping/transcript.html",
+                       "backlinks.json",  # names the episodes that discuss each article
                        ".warcast-manifest.json"}
 
 
