@@ -109,3 +109,9 @@ def test_members_only_article_shows_title_only(linked: Cli, tmp_path: Path) -> N
     for path in out.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_linking_without_articles_creates_no_store(cli: Cli) -> None:
+    result = cli("link")
+    assert result.exit_code == 0, result.output
+    assert not (cli.show / "articles.sqlite").exists()

@@ -57,7 +57,7 @@ def fresh(cli: Cli) -> Cli:
 def test_transcribes_sample_episode_with_names_spelled(fresh: Cli) -> None:
     result = fresh("transcribe", "1")
     assert result.exit_code == 0, result.output
-    assert re.search(r"15 cues|\d+ cues, 1:07 of audio in [\d.]+ s \(\d+x real time\)",
+    assert re.search(r"\d+ cues, 1:07 of audio in [\d.]+ s \(\d+x real time\)",
                      result.output)
     vtt = fresh.show / EP1 / "transcript.vtt"
     captions = webvtt.read(str(vtt))

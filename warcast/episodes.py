@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import unicodedata
 import uuid
 from dataclasses import dataclass
@@ -312,7 +313,7 @@ def new_episode(show: Show, audio: Path, *, title: str, published: dt.datetime,
     text = _episode_toml(title, number, published, info, target.name, members_only, episode_type)
     folder.mkdir(parents=True)
     try:
-        _copy_file(audio, target)
+        shutil.copyfile(audio, target)
         create_exclusive(folder / NOTES_FILE, f"Show notes for *{title}*.\n".encode())
         create_exclusive(folder / EPISODE_FILE, text.encode("utf-8"))
     except BaseException:
@@ -321,12 +322,6 @@ def new_episode(show: Show, audio: Path, *, title: str, published: dt.datetime,
         folder.rmdir()
         raise
     return folder
-
-
-def _copy_file(source: Path, target: Path) -> None:
-    import shutil
-
-    shutil.copyfile(source, target)
 
 
 def _episode_toml(title: str, number: int, published: dt.datetime, info: AudioInfo,

@@ -6,6 +6,7 @@ atomically (temporary file in the same folder, fsync, rename) so a reader never 
 
 from __future__ import annotations
 
+import hashlib
 import os
 import tempfile
 import tomllib
@@ -93,3 +94,12 @@ def toml_string(value: str) -> str:
             out.append(char)
     out.append('"')
     return "".join(out)
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 (hex) of a file, read in blocks so an hour of audio is never held at once."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -38,9 +38,7 @@ def link_show(folder: Path, selectors: tuple[str, ...] = ()) -> Iterator[LinkRes
     """Compute suggested links for the chosen episodes (all when none are named)."""
     show = load_show(folder)
     episodes = select(load_episodes(show), selectors)
-    with open_store(show.folder) as store:
-        articles = store.all()
-    linker = Linker(articles)
+    linker = Linker(list(known_articles(show.folder).values()))
     for episode in episodes:
         yield _link_episode(show, episode, linker)
 

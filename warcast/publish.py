@@ -20,7 +20,7 @@ from warcast.chapters import is_url, render_chapters
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError, PublishError
 from warcast.feed import build_feed, public_episodes
-from warcast.files import write_atomic
+from warcast.files import file_sha256, write_atomic
 from warcast.layout import FEED_FILE, Layout
 from warcast.linking import known_articles, public_links, related_articles
 from warcast.links import Link
@@ -145,14 +145,9 @@ def _check_output(out: Path) -> None:
 
 
 def _digest(content: Content) -> str:
-    sha = hashlib.sha256()
     if isinstance(content, bytes):
-        sha.update(content)
-    else:
-        with content.path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                sha.update(block)
-    return sha.hexdigest()
+        return hashlib.sha256(content).hexdigest()
+    return file_sha256(content.path)
 
 
 def _load_manifest(out: Path) -> dict[str, dict]:

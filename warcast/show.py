@@ -241,13 +241,9 @@ def pin_podcast_guid(show: Show) -> bool:
 
     path = show.folder / SHOW_FILE
     document = tomlkit.parse(path.read_text(encoding="utf-8"))
-    position = next((n for n, key in enumerate(document) if key == "base_url"), None)
     item = tomlkit.item(show.podcast_guid)
     item.comment("podcast:guid, derived once from the feed URL; keep it")
-    if position is None:
-        document.add("guid", item)
-    else:
-        document.add("guid", item)
+    document.add("guid", item)  # tomlkit places it among the top-level keys
     write_atomic(path, tomlkit.dumps(document).encode("utf-8"))
     return True
 

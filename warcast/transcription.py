@@ -20,7 +20,7 @@ from pathlib import Path
 
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
-from warcast.files import write_atomic
+from warcast.files import file_sha256, write_atomic
 from warcast.show import Show, load_show
 from warcast.tags import audio_payload_digest
 from warcast.transcripts import (
@@ -106,15 +106,8 @@ def _audio_digest(episode: Episode) -> str:
     """The sound itself: tagging MP3/M4A must not make a transcript look out of date."""
     if episode.audio.kind in ("mp3", "m4a"):
         return audio_payload_digest(episode.audio.path)
-    return _sha256(episode.audio.path)
+    return file_sha256(episode.audio.path)
 
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _read_state(path: Path) -> dict:
@@ -134,7 +127,7 @@ def _edited_by_hand(source: Path, state: dict) -> bool:
         return False
     machine = {state.get("source"), state.get("pending")} - {None}
     # A VTT the machine has no record of writing was made by a person (or another tool).
-    return not machine or _sha256(source) not in machine
+    return not machine or file_sha256(source) not in machine
 
 
 def _write(folder: Path, transcript: Transcript, inputs: dict, state: dict) -> None:
