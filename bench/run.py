@@ -84,6 +84,9 @@ def main() -> None:
     from linking.evaluate import run as linking  # bench/linking/: the passage linker
 
     linking(quick=plan is QUICK, variants=plan is FULL)
+    import search  # bench/search.py: the transcript search index
+
+    search.main(["--hours", "100"] if plan is QUICK else [])
 
 
 ORDER = ["overhead", "speed", "quality", "glossary", "memory"]

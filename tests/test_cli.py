@@ -111,3 +111,9 @@ def test_validate_reports_errors_with_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["validate", str(feed)])
     assert result.exit_code == 1
     assert "error:" in result.output
+
+
+def test_every_command_is_in_the_readme() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    for name in main.commands:
+        assert f"warcast --show myshow {name}" in readme or f"warcast {name} " in readme, name

@@ -409,3 +409,108 @@ def related(obj: Context, episode: str, as_json: bool) -> None:
     for k in found:
         click.echo(f"{clock(k.start):>8}  {k.level:<7}  {k.score:5.2f}  {k.status:<9}  "
                    f"{k.title}  <{k.url}>")
+
+
+@main.command()
+@quiet_option
+@click.pass_obj
+def index(obj: Context) -> None:
+    """Bring the search indexes up to date (only changed episodes are re-indexed).
+
+    \b
+    Example:
+        warcast --show episodes index
+    """
+    from warcast.search import index_show
+
+    report = index_show(obj.show)
+    for name, part in (("public", report.public), ("members", report.members)):
+        obj.say(f"Search index ({name}): {part.added} added, {part.updated} updated, "
+                f"{part.removed} removed, {part.unchanged} unchanged.")
+
+
+def _date_option(value: str | None, name: str) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date; write YYYY-MM-DD",
+                                 param_hint=name) from None
+
+
+@main.command()
+@click.argument("query")
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
+              help="At most this many hits.")
+@click.option("--episode", help="Only this episode (folder name, slug or number).")
+@click.option("--since", help="Only episodes published on or after this date (YYYY-MM-DD).")
+@click.option("--until", help="Only episodes published on or before this date (YYYY-MM-DD).")
+@click.option("--speaker", help="Only passages spoken by this person.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.pass_obj
+def search(obj: Context, query: str, limit: int, episode: str | None, since: str | None,
+           until: str | None, speaker: str | None, as_json: bool) -> None:
+    """Find where something was said: ranked passages with timestamps and deep links.
+
+    Words must all match; "exact phrases" in quotes, prefix* with a star, a OR b, and
+    -word to exclude. Stemmed: "sanction" finds "sanctions". Searches the public index
+    (build it with 'warcast index' or 'warcast publish').
+
+    \b
+    Example:
+        warcast --show episodes search "Maduro Russia"
+        warcast --show episodes search '"Red Sea" shipping -Iran' --since 2025-01-01
+        warcast --show episodes search essequibo --speaker "Dana Reyes" --json
+    """
+    import json
+
+    from warcast.episodes import load_episodes, select
+    from warcast.search import search_show
+    from warcast.show import load_show
+
+    slug = None
+    if episode is not None:
+        slug = select(load_episodes(load_show(obj.show)), (episode,))[0].slug
+    result = search_show(obj.show, query, limit=limit, episode=slug,
+                         since=_date_option(since, "--since"),
+                         until=_date_option(until, "--until"), speaker=speaker)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), ensure_ascii=False))
+        return
+    if result.note:
+        click.echo(f"warning: {result.note}", err=True)
+    if result.suggestions:
+        click.echo(f"Did you mean {', '.join(result.suggestions)}? Showing those results.")
+    if not result.hits:
+        click.echo("No matches.")
+    import re
+
+    for hit in result.hits:
+        who = f"  {hit.speaker}:" if hit.speaker else ""
+        snippet = re.sub(r"</?mark>", "*", hit.snippet)
+        snippet = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}\n          {snippet}\n"
+                   f"          {hit.url}")
+
+
+@main.command()
+@click.option("--out", default="public", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The site folder to serve.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.pass_obj
+def serve(obj: Context, out: Path, host: str, port: int) -> None:
+    """Serve the published site and the search API (GET /api/search?q=...).
+
+    \b
+    Example:
+        warcast --show episodes serve --out public --port 8000
+        curl 'http://127.0.0.1:8000/api/search?q=Essequibo&limit=5'
+    """
+    from warcast.server import serve as run
+
+    if not out.is_dir():
+        raise click.ClickException(f"{out}: no published site. Run 'warcast publish' first.")
+    obj.say(f"Serving {out} and /api/search on http://{host}:{port}/ (Ctrl-C stops).")
+    run(obj.show, out, host, port)

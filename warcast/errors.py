@@ -62,3 +62,7 @@ class TranscriptError(WarcastError):
 
 class ArticleError(WarcastError):
     """An article source (feed, JSON Lines, saved pages) or the article store is unusable."""
+
+
+class SearchError(WarcastError):
+    """The search index is missing, unusable, or cannot answer."""

@@ -44,6 +44,18 @@ class Layout:
         suffix = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower()
         return f"{stem}-{digest}{suffix}"
 
+    @staticmethod
+    def relative(page: str, target: str) -> str:
+        """``target`` (an output path) as a link from the page at output path ``page``, so the
+        site works wherever it is served (a preview, a CDN, a sub-folder)."""
+        import posixpath
+
+        folder = posixpath.dirname(page) or "."
+        link = posixpath.relpath(target or ".", folder)
+        if target.endswith("/") or target == "":
+            link = link.rstrip("/") + "/"
+        return "./" if link == "./" or link == "" else link
+
     def cover(self) -> str:
         return self.image_name("cover", self.show.cover)
 

@@ -26,7 +26,7 @@ from warcast.linking import known_articles, public_links, related_articles
 from warcast.links import Link
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.transcription import load_transcript
-from warcast.transcripts import TRANSCRIPT_FORMATS
+from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
 from warcast.validation import Finding, has_errors, validate_feed
 
 MANIFEST = ".warcast-manifest.json"
@@ -55,6 +55,7 @@ class PublishReport:
     unchanged: int = 0
     findings: list[Finding] = field(default_factory=list)
     guid_pinned: bool = False
+    search: object = None     # warcast.search.IndexReport, once the indexes are updated
 
 
 def publish(folder: Path, out: Path) -> PublishReport:
@@ -80,6 +81,9 @@ def publish(folder: Path, out: Path) -> PublishReport:
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.guid_pinned = pin_podcast_guid(show)
+    from warcast.search import index_show
+
+    report.search = index_show(folder, show, episodes)
     return report
 
 
@@ -89,16 +93,20 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, 
 
     articles = known_articles(show.folder)
     links = public_links(show, episodes, articles)
+    listed = public_episodes(episodes)
+    transcripts = {e.name: load_transcript(e, show.language) for e in listed if e.transcript}
     files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
-    for episode in public_episodes(episodes):
-        files.update(_episode_files(episode, layout, show.language, links[episode.name]))
-    files.update(render_pages(show, episodes, layout))
-    files.update(render_backlinks(show, layout, public_episodes(episodes), links))
+    for episode in listed:
+        files.update(_episode_files(episode, layout, transcripts.get(episode.name),
+                                    links[episode.name]))
+    members_only = frozenset(url for url, a in articles.items() if a.members_only)
+    files.update(render_pages(show, episodes, layout, links, transcripts, members_only))
+    files.update(render_backlinks(show, layout, listed, links))
     files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles))
     return files
 
 
-def _episode_files(episode: Episode, layout: Layout, show_language: str,
+def _episode_files(episode: Episode, layout: Layout, transcript: Transcript | None,
                    links: list[Link]) -> dict[str, Content]:
     files: dict[str, Content] = {}
     if layout.media_is_local:
@@ -106,8 +114,8 @@ def _episode_files(episode: Episode, layout: Layout, show_language: str,
     image = layout.episode_image(episode)
     if image and episode.image:
         files[image] = CopyOf(episode.image)
-    if episode.transcript:
-        files.update(_transcript_files(episode, layout, show_language, links))
+    if transcript is not None:
+        files.update(_transcript_files(episode, layout, transcript, links))
     if episode.chapters:
         images = _chapter_images(episode, layout)
         files.update({rel: CopyOf(episode.folder / name) for name, rel in images.items()})
@@ -117,10 +125,9 @@ def _episode_files(episode: Episode, layout: Layout, show_language: str,
     return files
 
 
-def _transcript_files(episode: Episode, layout: Layout, language: str,
+def _transcript_files(episode: Episode, layout: Layout, transcript: Transcript,
                       links: list[Link]) -> dict[str, Content]:
     """Every published transcript format, derived from the episode's source transcript."""
-    transcript = load_transcript(episode, language)
     chapters = [(chapter.start, chapter.title) for chapter in episode.chapters]
     passages = [(k.start, k.url, k.title) for k in links if k.level == "passage"]
     return {layout.transcript(episode, suffix): kind.render(transcript, title=episode.title,

@@ -517,6 +517,21 @@ def _html_turn(turn: list[Cue]) -> str:
     return f'<p>{cite}<time datetime="PT{seconds}S">{shown}</time> {text}</p>'
 
 
+def passages(t: Transcript, *, seconds: float = 30.0, chars: int = 600) -> list[list[Cue]]:
+    """Spoken cues grouped into passages of up to ``seconds`` (and ``chars``) within one speaker
+    turn: the unit of search hits and of the interactive transcript on episode pages."""
+    out: list[list[Cue]] = []
+    for cue in _spoken(t):
+        group = out[-1] if out else None
+        if group is None or cue.speaker != group[0].speaker \
+                or cue.end - group[0].start > seconds \
+                or sum(len(c.text) + 1 for c in group) + len(cue.text) > chars:
+            out.append([cue])
+        else:
+            group.append(cue)
+    return out
+
+
 def render_text(t: Transcript) -> bytes:
     """Plain text: a paragraph per speaker turn, ``Name: `` first when the speaker is known."""
     paragraphs = [(f"{turn[0].speaker}: " if turn[0].speaker else "")

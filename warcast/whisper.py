@@ -26,6 +26,8 @@ EMBEDDED_MODEL = "tiny.en"
 # Whisper gives words it made up (a hotword where none was said, "Thank you for watching" over
 # noise) a probability near zero; real words, even misheard ones, score far higher.
 MIN_WORD_PROBABILITY = 0.02
+CLIP_SECONDS = 30.0  # Whisper's window
+MAX_PAUSE = 2.0      # seconds of silence a clip may span (see speech_clips)
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
@@ -114,8 +116,11 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
     if options.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
 
+        clips = speech_clips(piece)
+        if not clips:
+            return
         segments, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
-            piece, batch_size=options.batch_size, **common)
+            piece, batch_size=options.batch_size, clip_timestamps=clips, **common)
     else:
         segments, _ = model.transcribe(piece, vad_filter=options.vad, **common)
     words: list[Word] = []
@@ -138,6 +143,29 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             else:
                 words.append(Word(start, end, text))
     yield from words
+
+
+def speech_clips(samples: Any) -> list[dict[str, float]]:
+    """Where the speech is (Silero VAD), as clips of at most 30 s for the batched pipeline.
+
+    faster-whisper's own batching joins speech separated by any silence into one 30-second
+    window, and Whisper then often stops at the first long pause: a sentence after 20 s of
+    silence was lost entirely. Here speech stretches are joined only across pauses of up to
+    ``MAX_PAUSE`` seconds, so each clip is continuous speech.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(max_speech_duration_s=CLIP_SECONDS,
+                                                      min_silence_duration_ms=160))
+    clips: list[dict[str, float]] = []
+    for stretch in found:
+        start, end = stretch["start"] / SAMPLE_RATE, stretch["end"] / SAMPLE_RATE
+        if clips and start - clips[-1]["end"] <= MAX_PAUSE \
+                and end - clips[-1]["start"] <= CLIP_SECONDS:
+            clips[-1]["end"] = end
+        else:
+            clips.append({"start": start, "end": end})
+    return clips
 
 
 class _LeanModel:

@@ -1,0 +1,222 @@
+"""Search benchmark: a synthetic 1,000-hour catalog, indexed and queried the way warcast does.
+
+Usage: python bench/search.py [--hours N]
+
+The catalog is made here from one seeded generator: 1,000 one-hour episodes of about 10,000
+words each (10 million words), drawn from a vocabulary of 60,000 words with Zipf-like
+frequencies (exponent 1.07, as in English speech), where the head is real English function and
+common words, the middle the words of the bench script and article set, and the tail invented
+names and terms. Cues are 12 words and 4 seconds; speakers take turns. Then it reports:
+
+- build: the full index built from nothing (``SearchIndex.update``), its size on disk;
+- update: one episode changed and re-indexed (the others unchanged and skipped);
+- queries: latency p50/p95/p99 over a mixed set run twice (the second pass is reported: a
+  server keeps its SQLite pages cached): rare words, common words, very common word pairs,
+  phrases, prefixes, OR, exclusions, filters (episode, date range, speaker), typos.
+
+Results go to bench/results/search.json and search.md. Targets (2 cores): build within
+120 s, one-episode update within 1 s, p95 within 10 ms and p99 within 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+import json
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH.parent))
+
+from warcast.search import IndexedEpisode, Passage, SearchIndex, Source, passages_of  # noqa: E402
+from warcast.transcripts import Cue, Transcript  # noqa: E402
+
+RESULTS = BENCH / "results"
+WORDS_PER_HOUR = 10_000
+VOCABULARY = 60_000
+ZIPF = 1.07
+_COMMON_TEXT = """
+the of and to a in that is it you was for on are with as i his they be at one have this from or
+had by not word but what some we can out other were all there when up use your how said an each
+she which do their time if will way about many then them write would like so these her long
+make thing see him two has look more day could go come did number sound no most people my over
+know water than call first who may down side been now find any new work part take get place
+made live where after back little only round man year came show every good me give our under
+name very through just form sentence great think say help low line differ turn cause much mean
+before move right boy old too same tell does set three want air well also play small end put
+home read hand port large spell add even land here must big high such follow act why ask men
+change went light kind off need house picture try us again animal point mother world near build
+self earth father
+"""
+COMMON = _COMMON_TEXT.split()
+SPEAKERS = ("Dana Reyes", "Samir Okafor", "Lucia Ferreyra", "Nora Halvorsen", "Tom Baker")
+TARGETS = {"build_seconds": 120.0, "update_seconds": 1.0, "p95_ms": 10.0, "p99_ms": 50.0}
+
+
+def vocabulary(rng: random.Random) -> list[str]:
+    """Common words first, then the bench's own texts, then invented names and terms."""
+    seen = dict.fromkeys(COMMON)
+    for source in (BENCH / "script.txt", BENCH / "linking" / "articles.jsonl"):
+        for word in re.findall(r"[A-Za-z][a-z]+", source.read_text(encoding="utf-8")):
+            seen.setdefault(word.lower())
+    words = list(seen)
+    syllables = ["ka", "ro", "mi", "te", "su", "va", "lo", "ne", "dri", "sha", "qui", "bor",
+                 "zen", "tal", "mar", "vik", "ul", "es", "an", "or"]
+    while len(words) < VOCABULARY:
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(2, 4)))
+        if word not in seen:
+            seen[word] = None
+            words.append(word.capitalize() if rng.random() < 0.3 else word)
+    return words
+
+
+def catalog(hours: int, rng: random.Random) -> tuple[list[IndexedEpisode], list[str]]:
+    words = vocabulary(rng)
+    weights = [1 / (rank ** ZIPF) for rank in range(1, len(words) + 1)]
+    first = dt.date(2007, 1, 1)
+    episodes = []
+    for n in range(hours):
+        drawn = rng.choices(words, weights=weights, k=WORDS_PER_HOUR)
+        cues, speaker = [], SPEAKERS[n % 3]
+        for c in range(0, len(drawn), 12):
+            if rng.random() < 0.08:
+                speaker = rng.choice(SPEAKERS)
+            start = c / 12 * 4.0
+            cues.append(Cue(start, start + 3.9, " ".join(drawn[c:c + 12]), speaker))
+        slug = f"episode-{n:04d}"
+        passages = (*passages_of(Transcript(tuple(cues))),
+                    Passage("title", 0, 0, f"Episode {n}: {' '.join(drawn[:6])}"))
+        episodes.append(IndexedEpisode(slug, f"Episode {n}", first + dt.timedelta(days=n * 7),
+                                       f"https://pod.example.org/episodes/{slug}/",
+                                       f"https://pod.example.org/media/{slug}.mp3", passages))
+    return episodes, words
+
+
+def queries(words: list[str], episodes: list[IndexedEpisode], rng: random.Random
+            ) -> list[tuple[str, str, dict]]:
+    """(kind, query, filters): the mixed query set."""
+    head, middle, tail = words[:60], words[200:5000], words[20000:]
+    texts = [p.text for e in rng.sample(episodes, 50) for p in e.passages if p.kind ==
+             "transcript"]
+    out: list[tuple[str, str, dict]] = []
+    for _ in range(40):
+        out.append(("rare word", rng.choice(tail), {}))
+        out.append(("common word", rng.choice(middle[:300]), {}))
+        out.append(("very common words", f"{rng.choice(head[10:40])} {rng.choice(head[10:40])}",
+                    {}))
+        out.append(("two words", f"{rng.choice(middle)} {rng.choice(middle)}", {}))
+        sample = rng.choice(texts).split()
+        at = rng.randrange(0, max(1, len(sample) - 3))
+        out.append(("phrase", '"' + " ".join(sample[at:at + 3]) + '"', {}))
+        out.append(("prefix", rng.choice(middle)[:4] + "*", {}))
+        out.append(("OR", f"{rng.choice(tail)} OR {rng.choice(middle)}", {}))
+        out.append(("exclusion", f"{rng.choice(middle)} -{rng.choice(head[10:40])}", {}))
+        out.append(("episode filter", rng.choice(middle[:300]),
+                    {"episode": rng.choice(episodes).slug}))
+        out.append(("date filter", rng.choice(middle[:300]),
+                    {"since": dt.date(2010, 1, 1), "until": dt.date(2012, 12, 31)}))
+        out.append(("speaker filter", rng.choice(middle[:300]),
+                    {"speaker": rng.choice(SPEAKERS)}))
+        word = rng.choice(middle[300:3000])
+        out.append(("typo", word[:2] + word[3:] if len(word) > 5 else word + "x", {}))
+    return out
+
+
+def sources(episodes: list[IndexedEpisode]) -> list[Source]:
+    """Episodes keyed as ``warcast index`` keys them: a digest of their files' bytes (here the
+    text they hold), so the timing includes reading every episode's key."""
+    out = []
+    for episode in episodes:
+        data = "\n".join([episode.title, *(p.text for p in episode.passages)]).encode()
+        out.append(Source(episode.slug, hashlib.sha256(data).hexdigest(),
+                          lambda episode=episode: episode))
+    return out
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--hours", type=int, default=1000)
+    args = parser.parse_args(argv)
+    rng = random.Random(20261125)
+    started = time.perf_counter()
+    episodes, words = catalog(args.hours, rng)
+    made = time.perf_counter() - started
+    total_words = sum(len(p.text.split()) for e in episodes for p in e.passages)
+    print(f"[bench] catalog: {len(episodes)} episodes, {total_words:,} words in {made:.0f} s",
+          file=sys.stderr)
+    results: dict[str, object] = {"episodes": len(episodes), "words": total_words}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "search.sqlite"
+        index = SearchIndex(path, create=True)
+        t = time.perf_counter()
+        index.update(sources(episodes))
+        results["build_seconds"] = round(time.perf_counter() - t, 1)
+        index.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        results["size_mb"] = round(path.stat().st_size / 1e6, 1)
+        print(f"[bench] build {results['build_seconds']} s, {results['size_mb']} MB",
+              file=sys.stderr)
+        changed = list(episodes)
+        victim = changed[len(changed) // 2]
+        changed[len(changed) // 2] = IndexedEpisode(
+            victim.slug, victim.title + " (corrected)", victim.published, victim.page_url,
+            victim.audio_url, (*victim.passages[:-2], Passage("title", 0, 0, "corrected")))
+        t = time.perf_counter()
+        report = index.update(sources(changed))
+        results["update_seconds"] = round(time.perf_counter() - t, 3)
+        assert (report.updated, report.unchanged) == (1, len(episodes) - 1), report
+        mixed = queries(words, episodes, rng)
+        timings: dict[str, list[float]] = {}
+        for attempt in range(2):
+            for kind, text, filters in mixed:
+                t = time.perf_counter()
+                index.search(text, limit=10, **filters)
+                if attempt:
+                    timings.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+        every = [ms for values in timings.values() for ms in values]
+        results["queries"] = len(every)
+        for name, share in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+            results[name] = round(percentile(every, share), 2)
+        results["by_kind"] = {kind: {"p50_ms": round(statistics.median(v), 2),
+                                     "p95_ms": round(percentile(v, 0.95), 2),
+                                     "max_ms": round(max(v), 2)}
+                              for kind, v in timings.items()}
+        index.close()
+    write(results)
+
+
+def write(results: dict[str, object]) -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "search.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = ["# Search benchmark", "",
+             f"{results['episodes']} episodes, {results['words']:,} words, "
+             f"{results['queries']} timed queries (2nd pass).", "",
+             "| figure | value | target | result |", "|---|---|---|---|"]
+    for key, label, unit in (("build_seconds", "full build", "s"), ("size_mb", "index size", "MB"),
+                             ("update_seconds", "one-episode update", "s"),
+                             ("p50_ms", "query p50", "ms"), ("p95_ms", "query p95", "ms"),
+                             ("p99_ms", "query p99", "ms")):
+        target = TARGETS.get(key)
+        verdict = "—" if target is None else ("pass" if results[key] <= target else "**FAIL**")
+        shown = "—" if target is None else f"≤ {target:g} {unit}"
+        lines.append(f"| {label} | {results[key]} {unit} | {shown} | {verdict} |")
+    lines += ["", "| query kind | p50 ms | p95 ms | max ms |", "|---|---|---|---|"]
+    for kind, row in results["by_kind"].items():  # type: ignore[union-attr]
+        lines.append(f"| {kind} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} |")
+    (RESULTS / "search.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
