@@ -7,10 +7,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-SYSTEM_TOOLS := espeak-ng sox ffmpeg ffprobe
-SYSTEM_PACKAGES := espeak-ng sox ffmpeg
+SYSTEM_TOOLS := espeak-ng sox ffmpeg ffprobe chromium chromedriver
+SYSTEM_PACKAGES := espeak-ng sox ffmpeg chromium chromium-driver
 
-.PHONY: demo test install install-test system-packages sample lint clean
+.PHONY: demo test install install-test system-packages sample lint clean screenshot
 
 demo: install
 	$(BIN)/warcast --show episodes transcribe
@@ -44,7 +44,8 @@ tests/js/node_modules: tests/js/package.json tests/js/package-lock.json
 	npm ci --prefix tests/js --no-audit --no-fund --loglevel=error
 	touch $@
 
-# Audio tools for the tests (speech synthesis, encoding, ffprobe). Installed with apt-get
+# Tools for the tests (speech synthesis, encoding, ffprobe; Chromium and its driver for the
+# page tests). Installed with apt-get
 # when missing: directly as root, through sudo otherwise.
 system-packages:
 	@missing=; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \
@@ -66,6 +67,10 @@ sample: install system-packages
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+# The README's screenshot of an episode page, made by headless Chromium from the sample show.
+screenshot: install-test
+	$(BIN)/python scripts/screenshot.py
 
 lint: install-test
 	$(BIN)/ruff check warcast tests

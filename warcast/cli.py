@@ -499,9 +499,14 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
               type=click.Path(file_okay=False, path_type=Path), help="The site folder to serve.")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (they share the members store).")
 @click.pass_obj
-def serve(obj: Context, out: Path, host: str, port: int) -> None:
-    """Serve the published site and the search API (GET /api/search?q=...).
+def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
+    """Serve the site, the search API and the members' private feeds.
+
+    GET /api/search?q=... searches the public index; /members/TOKEN/feed.xml is a
+    member's private feed (see 'warcast members add').
 
     \b
     Example:
@@ -512,5 +517,136 @@ def serve(obj: Context, out: Path, host: str, port: int) -> None:
 
     if not out.is_dir():
         raise click.ClickException(f"{out}: no published site. Run 'warcast publish' first.")
-    obj.say(f"Serving {out} and /api/search on http://{host}:{port}/ (Ctrl-C stops).")
-    run(obj.show, out, host, port)
+    obj.say(f"Serving {out} on http://{host}:{port}/ (Ctrl-C stops).")
+    run(obj.show, out, host, port, workers)
+
+
+@main.group(cls=WarcastGroup)
+def members() -> None:
+    """Members and their private feed URLs (add, list, revoke, rotate, import).
+
+    \b
+    Example:
+        warcast --show episodes members add reader@example.org --expires 2027-12-31
+    """
+
+
+def _feed_urls(show_folder: Path):  # type: ignore[no-untyped-def]
+    """A function from a token to the member's feed URL (the show is loaded, and so checked,
+    before any member is written)."""
+    from warcast.show import load_show
+
+    base = load_show(show_folder).base_url
+    return lambda token: f"{base}/members/{token}/feed.xml"
+
+
+@members.command("add")
+@click.argument("member")
+@click.option("--expires", help="Last day the URL works (YYYY-MM-DD).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.pass_obj
+def add_member(obj: Context, member: str, expires: str | None, as_json: bool) -> None:
+    """Add a member and print their private feed URL (shown once: it holds their secret).
+
+    \b
+    Example:
+        warcast --show episodes members add reader@example.org --expires 2027-12-31 --json
+    """
+    import json
+
+    from warcast.members import MemberStore
+
+    feed_url = _feed_urls(obj.show)
+    with MemberStore(obj.show, create=True) as store:
+        issued = store.add(member, _date_option(expires, "--expires"))
+    url = feed_url(issued.token)
+    if as_json:
+        click.echo(json.dumps({"member": issued.name, "feed_url": url,
+                               "expires": issued.expires}))
+    else:
+        click.echo(f"{issued.name}: {url}")
+
+
+@members.command("list")
+@click.option("--json", "as_json", is_flag=True, help="JSON lines, for scripts.")
+@click.pass_obj
+def list_members(obj: Context, as_json: bool) -> None:
+    """List members with their status (tokens are never shown again).
+
+    \b
+    Example:
+        warcast --show episodes members list
+    """
+    import json
+
+    from warcast.members import MemberStore
+
+    today = dt.date.today()
+    with MemberStore(obj.show) as store:
+        for m in store.members():
+            if as_json:
+                click.echo(json.dumps({"member": m.name, "created": m.created,
+                                       "expires": m.expires, "status": m.status(today)}))
+            else:
+                click.echo(f"{m.status(today):<8} {m.name}  (since {m.created}"
+                           f"{', until ' + m.expires if m.expires else ''})")
+
+
+@members.command("revoke")
+@click.argument("member")
+@click.pass_obj
+def revoke_member(obj: Context, member: str) -> None:
+    """Stop a member's URL now (on the server's next request).
+
+    \b
+    Example:
+        warcast --show episodes members revoke reader@example.org
+    """
+    from warcast.members import MemberStore
+
+    with MemberStore(obj.show) as store:
+        store.revoke(member)
+    obj.say(f"Revoked {member}.")
+
+
+@members.command("rotate")
+@click.argument("member")
+@click.pass_obj
+def rotate_member(obj: Context, member: str) -> None:
+    """Give a member a new URL; the old one stops working now.
+
+    \b
+    Example:
+        warcast --show episodes members rotate reader@example.org
+    """
+    from warcast.members import MemberStore
+
+    feed_url = _feed_urls(obj.show)
+    with MemberStore(obj.show) as store:
+        issued = store.rotate(member)
+    click.echo(f"{issued.name}: {feed_url(issued.token)}")
+
+
+@members.command("import")
+@click.argument("csv_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_obj
+def import_members(obj: Context, csv_file: Path) -> None:
+    """Add the members of a CSV export (an email or name column, optional expires); prints
+    member,feed_url,expires as CSV for the new ones. Members already here are skipped.
+
+    \b
+    Example:
+        warcast --show episodes members import export.csv > urls.csv
+    """
+    import csv
+
+    from warcast.members import MemberStore
+
+    feed_url = _feed_urls(obj.show)
+    with MemberStore(obj.show, create=True) as store:
+        issued = store.import_csv(csv_file)
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["member", "feed_url", "expires"])
+    for item in issued:
+        writer.writerow([item.name, feed_url(item.token), item.expires or ""])
+    click.echo(f"{len(issued)} members added.", err=True)

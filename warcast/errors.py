@@ -66,3 +66,7 @@ class ArticleError(WarcastError):
 
 class SearchError(WarcastError):
     """The search index is missing, unusable, or cannot answer."""
+
+
+class MemberError(WarcastError):
+    """A member cannot be added, found or changed, or the members store is unusable."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import re
+from dataclasses import replace
 
 from warcast.articles import RelatedArticle
 from warcast.chapters import CHAPTERS_MIME
@@ -33,15 +34,20 @@ def public_episodes(episodes: list[Episode]) -> list[Episode]:
 
 
 def build_feed(show: Show, episodes: list[Episode], layout: Layout,
-               related: dict[str, list[RelatedArticle]] | None = None) -> bytes:
+               related: dict[str, list[RelatedArticle]] | None = None, *,
+               members: bool = False) -> bytes:
     """Render the public RSS feed of ``show``; members-only episodes are always left out.
 
-    ``related`` lists, per episode folder name, the articles its description ends with.
+    ``related`` lists, per episode folder name, the articles its description ends with. With
+    ``members``, the members' private feed instead: every episode, ``itunes:block`` and
+    ``podcast:block`` set so directories never list it, its self link from ``layout``.
     """
     from feedgen.feed import FeedGenerator
 
-    listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
-                    reverse=True)
+    if members:
+        show = replace(show, block=True, feed_url=layout.feed_url)  # type: ignore[attr-defined]
+    chosen = episodes if members else public_episodes(episodes)
+    listed = sorted(chosen, key=lambda e: (e.published, e.ordinal), reverse=True)
     generator = FeedGenerator()
     for name, channel_class, item_class in EXTENSIONS:
         generator.register_extension(name, channel_class, item_class, atom=False, rss=True)
@@ -98,6 +104,7 @@ def _itunes_channel(show: Show, layout: Layout) -> list[Node | None]:
 def _podcast_channel(show: Show) -> list[Node | None]:
     return [
         node("podcast:locked", "yes" if show.locked else "no", owner=show.owner_email),
+        node("podcast:block", "yes") if show.block else None,
         node("podcast:guid", show.podcast_guid),
         node("podcast:medium", show.medium),
         *(node("podcast:funding", clean(f.text), url=f.url) for f in show.funding),

@@ -93,3 +93,22 @@ def beside_feed(feed_file: Path, feed_url: str):  # type: ignore[no-untyped-def]
         return None if ".." in relative.parts else root / relative
 
     return locate
+
+
+class MembersLayout(Layout):
+    """URLs of the members' private bundle: every file under ``/members/<token>/``, with a
+    placeholder the server replaces by the member's own token in each response."""
+
+    def __init__(self, show: Show, placeholder: str) -> None:
+        super().__init__(show)
+        self.base = f"{show.base_url}/members/{placeholder}"
+        self.media_base = f"{self.base}/media"
+        self.media_is_local = True
+        self.feed_url = f"{self.base}/{FEED_FILE}"
+        self.public_media = show.media_base_url
+
+    def audio_url(self, episode: Episode) -> str:
+        """Members-only audio behind the token; public audio hosted elsewhere stays there."""
+        if self.public_media and not episode.members_only:
+            return f"{self.public_media}/{episode.slug}{episode.audio.path.suffix.lower()}"
+        return super().audio_url(episode)

@@ -21,9 +21,10 @@ from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError, PublishError
 from warcast.feed import build_feed, public_episodes
 from warcast.files import file_sha256, write_atomic
-from warcast.layout import FEED_FILE, Layout
-from warcast.linking import known_articles, public_links, related_articles
+from warcast.layout import FEED_FILE, Layout, MembersLayout
+from warcast.linking import known_articles, public_links, published, related, related_articles
 from warcast.links import Link
+from warcast.members import BUNDLE_DIR, PLACEHOLDER
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
@@ -59,7 +60,11 @@ class PublishReport:
 
 
 def publish(folder: Path, out: Path) -> PublishReport:
-    """Publish the show in ``folder`` into ``out``; on any error ``out`` is left as it was."""
+    """Publish the show in ``folder`` into ``out``; on any error ``out`` is left as it was.
+
+    The members' private bundle (their feed, and the files of members-only episodes) goes to
+    ``<show>/.private/`` the same way, never into ``out``; then the search indexes follow.
+    """
     show = load_show(folder)
     episodes = load_episodes(show)
     layout = Layout(show)
@@ -67,11 +72,29 @@ def publish(folder: Path, out: Path) -> PublishReport:
     report = PublishReport(out=out, feed_url=show.feed_url,
                            episodes=len(public_episodes(episodes)),
                            members_only=len(episodes) - len(public_episodes(episodes)))
+    private = MembersLayout(show, PLACEHOLDER)
+    private_files = plan_private(show, episodes, private)
     _check_output(out)
+    _switch(planned, out, layout, report)
+    _switch(private_files, show.folder / BUNDLE_DIR, private, PublishReport(
+        out=show.folder / BUNDLE_DIR, feed_url=private.feed_url, episodes=len(episodes),
+        members_only=0), fallback=out)
+    report.guid_pinned = pin_podcast_guid(show)
+    from warcast.search import index_show
+
+    report.search = index_show(folder, show, episodes)
+    return report
+
+
+def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: PublishReport,
+            fallback: Path | None = None) -> None:
+    """Stage what changed beside ``out``, validate the staged feed, move files into place.
+    ``fallback`` holds the files the feed points to that are not in ``out`` (the public site,
+    for the members' bundle)."""
     staging = out.parent / f".{out.name}.staging-{os.getpid()}"
     try:
         changed = _stage(planned, out, staging, report)
-        report.findings = _validate(planned[FEED_FILE], layout, staging, out)
+        report.findings = _validate(planned[FEED_FILE], layout, staging, out, fallback)
         _commit(planned, changed, out, staging, report)
     except OSError as exc:
         raise PublishError(f"cannot write the site: {exc.strerror}",
@@ -80,11 +103,27 @@ def publish(folder: Path, out: Path) -> PublishReport:
             from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    report.guid_pinned = pin_podcast_guid(show)
-    from warcast.search import index_show
 
-    report.search = index_show(folder, show, episodes)
-    return report
+
+def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout
+                 ) -> dict[str, Content]:
+    """The members' bundle: their feed of every episode, and the files and pages of the
+    members-only episodes (public ones are served from the public site)."""
+    from warcast.site import render_episode_pages
+
+    articles = known_articles(show.folder)
+    links = {e.name: published(related(e, articles)) for e in episodes}
+    hidden = [e for e in episodes if e.members_only]
+    transcripts = {e.name: load_transcript(e, show.language) for e in hidden if e.transcript}
+    files: dict[str, Content] = {}
+    for episode in hidden:
+        files.update(_episode_files(episode, layout, transcripts.get(episode.name),
+                                    links[episode.name]))
+    members_only = frozenset(url for url, a in articles.items() if a.members_only)
+    files.update(render_episode_pages(show, hidden, layout, links, transcripts, members_only))
+    files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles),
+                                  members=True)
+    return files
 
 
 def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, Content]:
@@ -205,15 +244,18 @@ def _stage(planned: dict[str, Content], out: Path, staging: Path,
     return changed
 
 
-def _validate(feed: Content, layout: Layout, staging: Path, out: Path) -> list[Finding]:
+def _validate(feed: Content, layout: Layout, staging: Path, out: Path,
+              fallback: Path | None = None) -> list[Finding]:
     assert isinstance(feed, bytes)
 
     def locate(url: str) -> Path | None:
         relative = layout.locate(url)
         if relative is None:
             return None
-        staged = staging / relative
-        return staged if staged.is_file() else out / relative
+        for folder in (staging, out, fallback):
+            if folder is not None and (folder / relative).is_file():
+                return folder / relative
+        return out / relative
 
     findings = validate_feed(feed, source=FEED_FILE, locate=locate)
     if has_errors(findings):

@@ -1,52 +1,151 @@
-"""``warcast serve``: the published site and the search API over HTTP (Starlette on uvicorn).
+"""``warcast serve``: the published site, the search API and the members' private feeds over
+HTTP (Starlette on uvicorn; imported only when serving).
 
-``GET /api/search?q=…`` answers with the same JSON object as ``warcast search --json``, from
-the public index only. Everything else is the publish folder as static files (HEAD and byte
-ranges included, so audio seeks). Starlette and uvicorn are imported only when serving.
+- ``GET /api/search?q=…`` answers with the same JSON as ``warcast search --json``, from the
+  public index only.
+- ``/members/<token>/feed.xml`` is a member's private feed; every URL in it, and every file
+  under ``/members/<token>/``, needs that token. The members' store is asked on every
+  request, so a revocation or rotation takes effect on the next one, in every worker. An
+  unknown, revoked, expired or malformed token gets the same plain 404 as a missing page;
+  a client that keeps failing is slowed down.
+- ``/members/<token>/api/search`` searches the members' index (members-only episodes too).
+- Everything else is the publish folder as static files; HEAD and byte ranges are answered
+  (Apple requires ranges for audio).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import os
+import time
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from warcast.errors import WarcastError
+from warcast.members import BUNDLE_DIR, PLACEHOLDER, STORE_FILE, MemberStore
 from warcast.search import index_path
 from warcast.search.index import SearchIndex
 
 MAX_LIMIT = 100
+TEXT_TYPES = {".xml": "application/rss+xml", ".json": "application/json",
+              ".html": "text/html; charset=utf-8", ".vtt": "text/vtt; charset=utf-8",
+              ".srt": "application/x-subrip", ".txt": "text/plain; charset=utf-8"}
+FREE_FAILURES = 10            # failed member requests per client before slowing down
+FAILURE_WINDOW = 60.0         # seconds a failure is remembered
+MAX_DELAY = 2.0               # seconds added to a failing client's responses, at most
+
+
+class _Failures:
+    """Failed member lookups per client address (per worker process), for slowing down
+    guessing. Bounded: the oldest clients are forgotten first."""
+
+    def __init__(self, size: int = 10_000) -> None:
+        self.seen: OrderedDict[str, tuple[int, float]] = OrderedDict()
+        self.size = size
+
+    def delay(self, client: str) -> float:
+        count, since = self.seen.get(client, (0, 0.0))
+        if time.monotonic() - since > FAILURE_WINDOW:
+            return 0.0
+        return min(MAX_DELAY, max(0, count - FREE_FAILURES) * 0.2)
+
+    def record(self, client: str) -> None:
+        now = time.monotonic()
+        count, since = self.seen.pop(client, (0, now))
+        if now - since > FAILURE_WINDOW:
+            count, since = 0, now
+        self.seen[client] = (count + 1, since)
+        while len(self.seen) > self.size:
+            self.seen.popitem(last=False)
 
 
 def create_app(show_folder: Path, out: Path) -> Any:
-    """The ASGI application serving ``out`` and searching the show in ``show_folder``."""
+    """The ASGI application serving ``out`` and the show in ``show_folder``."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import JSONResponse
+    from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
-    public_index = index_path(show_folder)
+    private = show_folder / BUNDLE_DIR
+    failures = _Failures()
+    not_found = PlainTextResponse("Not Found", status_code=404)
 
-    def search(request: Request) -> JSONResponse:
+    def search_with(index: Path, request: Request) -> JSONResponse:
         try:
             filters = _filters(request.query_params)
         except ValueError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        if not public_index.is_file():
+        if not index.is_file():
             return JSONResponse({"error": "no search index yet; run 'warcast index'"},
                                 status_code=503)
         try:
-            with SearchIndex(public_index) as index:
-                result = index.search(request.query_params.get("q", ""), **filters)
+            with SearchIndex(index) as opened:
+                result = opened.search(request.query_params.get("q", ""), **filters)
         except WarcastError as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         return JSONResponse(result.as_json(), headers={"Cache-Control": "no-store"})
 
-    routes = [Route("/api/search", search, methods=["GET", "HEAD"])]
+    def public_search(request: Request) -> JSONResponse:
+        return search_with(index_path(show_folder), request)
+
+    def member(token: str) -> str | None:
+        if not (show_folder / STORE_FILE).is_file():
+            return None
+        try:
+            with MemberStore(show_folder) as store:
+                return store.check(token, dt.date.today())
+        except WarcastError:
+            return None
+
+    async def members(request: Request) -> Response:
+        client = request.client.host if request.client else "?"
+        token = request.path_params["token"]
+        name = await asyncio.to_thread(member, token) if len(token) <= 64 else None
+        if name is None:
+            failures.record(client)
+            delay = failures.delay(client)
+            if delay:
+                await asyncio.sleep(delay)
+            return not_found
+        rest = request.path_params.get("rest", "")
+        if rest == "api/search":
+            return await asyncio.to_thread(search_with, index_path(show_folder, members=True),
+                                           request)
+        return _member_file(rest, token, private, out, not_found, FileResponse, Response)
+
+    routes = [Route("/api/search", public_search, methods=["GET", "HEAD"]),
+              Route("/members/{token}/{rest:path}", members, methods=["GET", "HEAD"]),
+              Route("/members/{token}", members, methods=["GET", "HEAD"])]
     if out.is_dir():
         routes.append(Mount("/", app=StaticFiles(directory=out, html=True), name="site"))
     return Starlette(routes=routes)
+
+
+def _member_file(rest: str, token: str, private: Path, out: Path, not_found: Any,
+                 file_response: Any, response: Any) -> Any:
+    """A file of the members' bundle (its placeholder replaced by the member's token) or,
+    for what is shared, of the public site."""
+    relative = Path(rest or "feed.xml")
+    if rest.endswith("/") or rest == "":
+        relative = relative / "index.html" if rest else Path("feed.xml")
+    if ".." in relative.parts or relative.is_absolute() or \
+            any(part.startswith(".") for part in relative.parts):
+        return not_found
+    for folder in (private, out):
+        path = folder / relative
+        if path.is_file():
+            break
+    else:
+        return not_found
+    kind = TEXT_TYPES.get(path.suffix.lower())
+    headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
+    if kind is not None and folder == private:
+        body = path.read_bytes().replace(PLACEHOLDER.encode(), token.encode())
+        return response(body, media_type=kind, headers=headers)
+    return file_response(path, headers=headers)
 
 
 def _filters(params: Any) -> dict[str, Any]:
@@ -71,9 +170,21 @@ def _filters(params: Any) -> dict[str, Any]:
     return filters
 
 
-def serve(show_folder: Path, out: Path, host: str, port: int) -> None:
+def app_from_environment() -> Any:
+    """The application for uvicorn workers (``--workers``): folders from the environment."""
+    return create_app(Path(os.environ["WARCAST_SERVE_SHOW"]),
+                      Path(os.environ["WARCAST_SERVE_OUT"]))
+
+
+def serve(show_folder: Path, out: Path, host: str, port: int, workers: int = 1) -> None:
     """Run the server until interrupted."""
     import uvicorn
 
+    if workers > 1:
+        os.environ["WARCAST_SERVE_SHOW"] = str(show_folder.resolve())
+        os.environ["WARCAST_SERVE_OUT"] = str(out.resolve())
+        uvicorn.run("warcast.server:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="warning", server_header=False)
+        return
     uvicorn.run(create_app(show_folder, out), host=host, port=port, log_level="warning",
                 server_header=False)

@@ -113,6 +113,29 @@ def render_pages(show: Show, episodes: list[Episode], layout: Layout,
     return files
 
 
+def render_episode_pages(show: Show, episodes: list[Episode], layout: Layout,
+                         links: dict[str, list[Link]], transcripts: dict[str, Transcript],
+                         members_only_urls: frozenset[str] = frozenset()) -> dict[str, bytes]:
+    """Just the pages of ``episodes`` (members-only ones included) and the static files they
+    use: the members' private pages."""
+    env = _environment(show)
+    assets = _assets(show)
+    common = {"show": show, "layout": layout, "feed_url": layout.url(FEED_FILE),
+              "subscribe": [], "series": _series_jsonld(show, layout)}
+    files: dict[str, bytes] = dict(assets["_files"])  # type: ignore[call-overload]
+    for episode in episodes:
+        view = _episode_view(show, episode, layout, links.get(episode.name, []),
+                             transcripts.get(episode.name), members_only_urls)
+
+        def rel(target: str, path: str = view.path) -> str:
+            return layout.relative(path, target)
+        asset = {name: rel(t) for name, t in assets.items() if name != "_files"}
+        files[view.path] = env.get_template("episode.html").render(
+            rel=rel, asset=asset, path=view.path, view=view, episode=episode,
+            **common).encode("utf-8")
+    return files
+
+
 def _environment(show: Show):  # type: ignore[no-untyped-def]
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 
