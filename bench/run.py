@@ -87,6 +87,9 @@ def main() -> None:
     import search  # bench/search.py: the transcript search index
 
     search.main(["--hours", "100"] if plan is QUICK else [])
+    import load  # bench/load.py: members' feeds and search under concurrent clients
+
+    load.main(["--requests", "4000"] if plan is QUICK else [])
 
 
 ORDER = ["overhead", "speed", "quality", "glossary", "memory"]

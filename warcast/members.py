@@ -73,14 +73,18 @@ def digest(token: str) -> str:
 class MemberStore:
     """The members of one show."""
 
-    def __init__(self, folder: Path, *, create: bool = False) -> None:
+    def __init__(self, folder: Path, *, create: bool = False, readonly: bool = False) -> None:
         self.path = folder / STORE_FILE
         if not create and not self.path.is_file():
             raise MemberError("no members yet", path=self.path,
                               hint="Add one with 'warcast members add NAME'")
         try:
-            self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
-            self.db.execute("PRAGMA journal_mode = WAL")
+            if readonly:   # the server: many quick reads, never a write
+                self.db = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro", uri=True,
+                                          isolation_level=None, check_same_thread=False)
+            else:
+                self.db = sqlite3.connect(self.path, isolation_level=None, timeout=10)
+                self.db.execute("PRAGMA journal_mode = WAL")
             if create:
                 self.db.executescript(_SCHEMA)
                 self.db.execute("INSERT OR IGNORE INTO meta VALUES ('schema', ?)",

@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import sqlite3
+import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
 from warcast.errors import WarcastError
-from warcast.members import BUNDLE_DIR, PLACEHOLDER, STORE_FILE, MemberStore
+from warcast.members import BUNDLE_DIR, PLACEHOLDER, STORE_FILE, TOKEN, MemberStore
 from warcast.search import index_path
 from warcast.search.index import SearchIndex
 
@@ -61,6 +63,53 @@ class _Failures:
             self.seen.popitem(last=False)
 
 
+class _Readers:
+    """Read connections kept open by the server: the members store (asked on every request,
+    from the event loop: a lookup is one indexed read) and the search indexes (one connection
+    per thread). Open connections see every change committed since, so a revocation counts
+    on the next request."""
+
+    def __init__(self, show_folder: Path) -> None:
+        self.show_folder = show_folder
+        self.store: MemberStore | None = None
+        self.local = threading.local()
+        self.files: dict[Path, tuple[tuple[int, int], bytes]] = {}
+
+    def member(self, token: str) -> str | None:
+        if not TOKEN.fullmatch(token):
+            return None
+        if self.store is None:
+            if not (self.show_folder / STORE_FILE).is_file():
+                return None
+            try:
+                self.store = MemberStore(self.show_folder, readonly=True)
+            except WarcastError:
+                return None
+        try:
+            return self.store.check(token, dt.date.today())
+        except sqlite3.Error:
+            self.store = None
+            return None
+
+    def index(self, path: Path) -> SearchIndex:
+        opened = getattr(self.local, "indexes", None)
+        if opened is None:
+            opened = self.local.indexes = {}
+        if path not in opened:
+            opened[path] = SearchIndex(path)
+        return opened[path]
+
+    def text(self, path: Path) -> bytes:
+        """A small text file's bytes, read again only when it changes."""
+        stat = path.stat()
+        key = (stat.st_mtime_ns, stat.st_size)
+        cached = self.files.get(path)
+        if cached is None or cached[0] != key:
+            cached = (key, path.read_bytes())
+            self.files[path] = cached
+        return cached[1]
+
+
 def create_app(show_folder: Path, out: Path) -> Any:
     """The ASGI application serving ``out`` and the show in ``show_folder``."""
     from starlette.applications import Starlette
@@ -71,6 +120,7 @@ def create_app(show_folder: Path, out: Path) -> Any:
 
     private = show_folder / BUNDLE_DIR
     failures = _Failures()
+    readers = _Readers(show_folder)
     not_found = PlainTextResponse("Not Found", status_code=404)
 
     def search_with(index: Path, request: Request) -> JSONResponse:
@@ -82,8 +132,7 @@ def create_app(show_folder: Path, out: Path) -> Any:
             return JSONResponse({"error": "no search index yet; run 'warcast index'"},
                                 status_code=503)
         try:
-            with SearchIndex(index) as opened:
-                result = opened.search(request.query_params.get("q", ""), **filters)
+            result = readers.index(index).search(request.query_params.get("q", ""), **filters)
         except WarcastError as exc:
             return JSONResponse({"error": str(exc)}, status_code=503)
         return JSONResponse(result.as_json(), headers={"Cache-Control": "no-store"})
@@ -91,19 +140,10 @@ def create_app(show_folder: Path, out: Path) -> Any:
     def public_search(request: Request) -> JSONResponse:
         return search_with(index_path(show_folder), request)
 
-    def member(token: str) -> str | None:
-        if not (show_folder / STORE_FILE).is_file():
-            return None
-        try:
-            with MemberStore(show_folder) as store:
-                return store.check(token, dt.date.today())
-        except WarcastError:
-            return None
-
     async def members(request: Request) -> Response:
         client = request.client.host if request.client else "?"
         token = request.path_params["token"]
-        name = await asyncio.to_thread(member, token) if len(token) <= 64 else None
+        name = readers.member(token)
         if name is None:
             failures.record(client)
             delay = failures.delay(client)
@@ -114,7 +154,8 @@ def create_app(show_folder: Path, out: Path) -> Any:
         if rest == "api/search":
             return await asyncio.to_thread(search_with, index_path(show_folder, members=True),
                                            request)
-        return _member_file(rest, token, private, out, not_found, FileResponse, Response)
+        return _member_file(rest, token, private, out, readers, not_found, FileResponse,
+                            Response)
 
     routes = [Route("/api/search", public_search, methods=["GET", "HEAD"]),
               Route("/members/{token}/{rest:path}", members, methods=["GET", "HEAD"]),
@@ -124,8 +165,8 @@ def create_app(show_folder: Path, out: Path) -> Any:
     return Starlette(routes=routes)
 
 
-def _member_file(rest: str, token: str, private: Path, out: Path, not_found: Any,
-                 file_response: Any, response: Any) -> Any:
+def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Readers,
+                 not_found: Any, file_response: Any, response: Any) -> Any:
     """A file of the members' bundle (its placeholder replaced by the member's token) or,
     for what is shared, of the public site."""
     relative = Path(rest or "feed.xml")
@@ -143,7 +184,7 @@ def _member_file(rest: str, token: str, private: Path, out: Path, not_found: Any
     kind = TEXT_TYPES.get(path.suffix.lower())
     headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
     if kind is not None and folder == private:
-        body = path.read_bytes().replace(PLACEHOLDER.encode(), token.encode())
+        body = readers.text(path).replace(PLACEHOLDER.encode(), token.encode())
         return response(body, media_type=kind, headers=headers)
     return file_response(path, headers=headers)
 
