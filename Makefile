@@ -19,7 +19,7 @@ demo: install
 	$(BIN)/warcast --show episodes tag
 	$(BIN)/warcast --show episodes publish --out public
 	$(BIN)/warcast validate public/feed.xml
-	@echo "Feed written to public/feed.xml; open public/index.html for the pages."
+	@echo "Feed written to public/feed.xml. Browse the site and search: $(BIN)/warcast --show episodes serve"
 
 test: install-test
 	$(BIN)/python -m pytest
