@@ -76,7 +76,25 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "cover too small": (lambda s: (s / "cover.jpg").write_bytes(_small_png()), "cover"),
     "bad episode type": (lambda s: edit(ep_toml(s), 'type = "full"', 'type = "extra"'),
                          "type"),
+    "enormous show notes": (lambda s: (s / EP1 / "notes.md").write_text("x" * 2_000_000),
+                            "notes.md"),
+    "enormous transcript": (lambda s: _sparse(s / EP1 / "transcript.vtt", 70_000_000),
+                            "transcript.vtt"),
+    "transcript broken by hand": (lambda s: edit(s / EP1 / "transcript.vtt",
+                                                 "00:00:04.140 --> 00:00:06.700",
+                                                 "00:00:04,140 -> 00:00:06.700"),
+                                  "transcript.vtt"),
+    "transcript times backwards": (lambda s: edit(s / EP1 / "transcript.vtt",
+                                                  "00:00:04.140 --> 00:00:06.700",
+                                                  "00:00:06.700 --> 00:00:04.140"),
+                                   "transcript.vtt"),
 }
+
+
+def _sparse(path: Path, size: int) -> None:
+    """A file of ``size`` bytes that takes no room on disk."""
+    with path.open("r+b") as handle:
+        handle.truncate(size)
 
 
 def _small_png() -> bytes:
@@ -105,7 +123,7 @@ def test_bad_input_fails_cleanly_and_keeps_previous_output(case: str, cli: Cli,
     assert "Traceback" not in result.output
     after = {p: p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
     assert after == before
-    assert not list(tmp_path.glob(".public.staging-*"))
+    assert len([p for p in (tmp_path / ".public.d").iterdir() if p.is_dir()]) == 1
 
 
 @pytest.mark.parametrize("command", [("tag",), ("tag", "--dry-run")])

@@ -57,8 +57,7 @@ def test_one_changed_episode_rewrites_only_what_depends_on_it(cli: Cli, tmp_path
     assert changed == {"feed.xml", "index.html", "episodes/houthis-red-sea-shipping/index.html",
                        "episodes/index.html",
                        "episodes/houthis-red-sea-shipping/transcript.html",
-                       "backlinks.json",  # names the episodes that discuss each article
-                       ".warcast-manifest.json"}
+                       "backlinks.json"}  # names the episodes that discuss each article
 
 
 def test_removed_episode_disappears_from_the_site(cli: Cli, tmp_path: Path) -> None:

@@ -170,18 +170,28 @@ def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
 @click.option("--model", help="Whisper model: a name (small.en, large-v3…) or a CTranslate2 "
               "folder. Default: [transcribe] model in show.toml, else the embedded tiny.en.")
 @click.option("--force", is_flag=True, help="Replace transcripts even if edited by hand.")
+@click.option("--all", "fan_out", is_flag=True,
+              help="Fan the episodes out to worker processes (or to --cluster).")
+@click.option("--jobs", type=click.IntRange(1, 64),
+              help="Worker processes for --all (default: one per two cores).")
+@click.option("--cluster", metavar="ADDRESS",
+              help="A Dask scheduler (tcp://host:8786) to run the episodes on; default: "
+                   "[transcribe] cluster in show.toml with --all.")
 @quiet_option
 @click.pass_obj
-def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force: bool) -> None:
+def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force: bool,
+               fan_out: bool, jobs: int | None, cluster: str | None) -> None:
     """Transcribe episodes with Whisper into editable transcript.vtt files.
 
     EPISODES are folder names, slugs or numbers; none means all. Episodes whose audio, model
     and settings are unchanged are skipped; a transcript edited by hand is kept unless --force.
+    With --all, episodes run side by side in worker processes, or on a Dask cluster.
 
     \b
     Example:
         warcast --show episodes transcribe
         warcast --show episodes transcribe 3 --model small.en --force
+        warcast --show episodes transcribe --all --cluster tcp://10.0.0.5:8786
     """
     from warcast.progress import Progress
     from warcast.transcription import transcribe_show
@@ -194,7 +204,8 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
         bar.update(done)
 
     for result in transcribe_show(obj.show, episodes, model=model, force=force,
-                                  progress=progress):
+                                  progress=progress, fan_out=fan_out or bool(jobs),
+                                  workers=jobs, cluster=cluster):
         if result.episode.name in bars:
             bars[result.episode.name].close()
         for warning in result.warnings:
@@ -209,9 +220,11 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
 @main.command()
 @click.option("--out", default="public", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="The site folder.")
+@click.option("--accept-changes", is_flag=True,
+              help="Publish even if a published episode's guid or enclosure URL changes.")
 @quiet_option
 @click.pass_obj
-def publish(obj: Context, out: Path) -> None:
+def publish(obj: Context, out: Path, accept_changes: bool) -> None:
     """Build the feed, pages and media into the site folder, validated, switched atomically.
 
     \b
@@ -220,7 +233,7 @@ def publish(obj: Context, out: Path) -> None:
     """
     from warcast.publish import publish as run
 
-    report = run(obj.show, out)
+    report = run(obj.show, out, accept_changes=accept_changes)
     for finding in report.findings:
         click.echo(str(finding), err=True)
     if report.guid_pinned:
@@ -235,9 +248,12 @@ def publish(obj: Context, out: Path) -> None:
 @main.command()
 @click.argument("feed")
 @click.option("--no-fetch", is_flag=True, help="Do not download the artwork of a URL feed.")
+@click.option("--previous", metavar="FEED",
+              help="An earlier version of the feed (file or URL): changed guids or enclosure "
+                   "URLs of its episodes are errors.")
 @quiet_option
 @click.pass_obj
-def validate(obj: Context, feed: str, no_fetch: bool) -> None:
+def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> None:
     """Check a feed (file or URL) against Apple's rules, PSP-1 and Podcasting 2.0.
 
     Prints errors and warnings; exits 1 when there are errors.
@@ -246,6 +262,7 @@ def validate(obj: Context, feed: str, no_fetch: bool) -> None:
     Example:
         warcast validate public/feed.xml
         warcast validate https://example.org/feed.xml
+        warcast validate public/feed.xml --previous https://example.org/feed.xml
     """
     from warcast.validation import has_errors, read_feed, validate_feed
 
@@ -254,6 +271,11 @@ def validate(obj: Context, feed: str, no_fetch: bool) -> None:
     locate = None if remote else _locate_beside(feed, data)
     findings = validate_feed(data, source=feed, locate=locate,
                              fetch_remote=remote and not no_fetch)
+    if previous is not None:
+        from warcast.validation import compare_feeds
+
+        findings += compare_feeds(read_feed(previous), data, previous_source=previous,
+                                  source=feed)
     for finding in findings:
         click.echo(str(finding))
     errors = sum(1 for f in findings if f.level == "error")

@@ -70,3 +70,7 @@ class SearchError(WarcastError):
 
 class MemberError(WarcastError):
     """A member cannot be added, found or changed, or the members store is unusable."""
+
+
+class BusyError(WarcastError):
+    """Another warcast command is writing to the same show."""

@@ -18,6 +18,7 @@ from warcast.episodes import EPISODE_FILE, Decision, Episode, load_episodes, par
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
 from warcast.links import Link, Linker
+from warcast.lock import locked
 from warcast.show import Show, load_show
 from warcast.transcription import load_transcript
 
@@ -34,6 +35,7 @@ class LinkResult:
     articles: int = 0
 
 
+@locked("link")
 def link_show(folder: Path, selectors: tuple[str, ...] = ()) -> Iterator[LinkResult]:
     """Compute suggested links for the chosen episodes (all when none are named)."""
     show = load_show(folder)
@@ -110,6 +112,7 @@ def _pinned_link(decision: Decision, article: Article | None, episode: Episode) 
     return Link(decision.url, title, "passage", decision.start, end, 1.0, "pinned")
 
 
+@locked("links")
 def decide(folder: Path, selector: str, url: str, status: str, at: str | None = None) -> Path:
     """Record an editor's decision in the episode's ``episode.toml`` (comments kept)."""
     import tomlkit

@@ -8,39 +8,24 @@ moment the live feed only points at files that exist. Stale files go after the n
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from warcast.backlinks import render_backlinks
 from warcast.chapters import is_url, render_chapters
 from warcast.episodes import Episode, load_episodes
-from warcast.errors import FeedError, PublishError
+from warcast.errors import FeedError
 from warcast.feed import build_feed, public_episodes
-from warcast.files import file_sha256, write_atomic
 from warcast.layout import FEED_FILE, Layout, MembersLayout
 from warcast.linking import known_articles, public_links, published, related, related_articles
 from warcast.links import Link
+from warcast.lock import locked
 from warcast.members import BUNDLE_DIR, PLACEHOLDER
+from warcast.releases import Content, CopyOf, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
-from warcast.validation import Finding, has_errors, validate_feed
-
-MANIFEST = ".warcast-manifest.json"
-
-
-@dataclass(frozen=True)
-class CopyOf:
-    """An output file that is a copy of a source file (audio, artwork)."""
-
-    path: Path
-
-
-Content = bytes | CopyOf
+from warcast.validation import Finding, compare_feeds, has_errors, validate_feed
 
 
 @dataclass
@@ -59,11 +44,14 @@ class PublishReport:
     search: object = None     # warcast.search.IndexReport, once the indexes are updated
 
 
-def publish(folder: Path, out: Path) -> PublishReport:
+@locked("publish")
+def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> PublishReport:
     """Publish the show in ``folder`` into ``out``; on any error ``out`` is left as it was.
 
     The members' private bundle (their feed, and the files of members-only episodes) goes to
     ``<show>/.private/`` the same way, never into ``out``; then the search indexes follow.
+    A published episode whose guid or enclosure URL would change stops the publish unless
+    ``accept_changes``.
     """
     show = load_show(folder)
     episodes = load_episodes(show)
@@ -74,8 +62,11 @@ def publish(folder: Path, out: Path) -> PublishReport:
                            members_only=len(episodes) - len(public_episodes(episodes)))
     private = MembersLayout(show, PLACEHOLDER)
     private_files = plan_private(show, episodes, private)
-    _check_output(out)
-    _switch(planned, out, layout, report)
+    previous = live(out)
+    old_feed = (previous / FEED_FILE).read_bytes() \
+        if previous and (previous / FEED_FILE).is_file() else None
+    _switch(planned, out, layout, report,
+            previous=None if accept_changes else old_feed)
     _switch(private_files, show.folder / BUNDLE_DIR, private, PublishReport(
         out=show.folder / BUNDLE_DIR, feed_url=private.feed_url, episodes=len(episodes),
         members_only=0), fallback=out)
@@ -87,22 +78,22 @@ def publish(folder: Path, out: Path) -> PublishReport:
 
 
 def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: PublishReport,
-            fallback: Path | None = None) -> None:
-    """Stage what changed beside ``out``, validate the staged feed, move files into place.
-    ``fallback`` holds the files the feed points to that are not in ``out`` (the public site,
-    for the members' bundle)."""
-    staging = out.parent / f".{out.name}.staging-{os.getpid()}"
-    try:
-        changed = _stage(planned, out, staging, report)
-        report.findings = _validate(planned[FEED_FILE], layout, staging, out, fallback)
-        _commit(planned, changed, out, staging, report)
-    except OSError as exc:
-        raise PublishError(f"cannot write the site: {exc.strerror}",
-                           path=Path(exc.filename or out),
-                           hint="Check free space and permissions; the previous site is intact")\
-            from None
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+            fallback: Path | None = None, previous: bytes | None = None) -> None:
+    """Release ``planned`` at ``out`` once its feed validates in the new generation and keeps
+    every guid and enclosure URL of the ``previous`` feed. ``fallback`` holds the files the
+    feed points to that are not in ``out`` (the public site, for the members' bundle)."""
+    def check(folder: Path) -> None:
+        feed = planned[FEED_FILE]
+        assert isinstance(feed, bytes)
+        report.findings = _validate(feed, layout, folder, fallback)
+        if previous is not None:
+            changes = compare_feeds(previous, feed, previous_source=str(out / FEED_FILE))
+            _refuse_changes(changes)
+            report.findings += changes
+
+    done = release(planned, out, check)
+    report.written, report.removed, report.unchanged = done.written, done.removed, \
+        done.unchanged
 
 
 def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout
@@ -181,70 +172,16 @@ def _chapter_images(episode: Episode, layout: Layout) -> dict[str, str]:
             for name in sorted(names)}
 
 
-def _check_output(out: Path) -> None:
-    if out.exists() and not out.is_dir():
-        raise PublishError("output is not a folder", path=out, hint="Pass --out DIR")
-    if out.exists() and any(out.iterdir()) and not (out / MANIFEST).exists():
-        raise PublishError(
-            "output folder holds files warcast did not publish", path=out,
-            hint="Publish into an empty or new folder (warcast replaces what it publishes)")
+def _refuse_changes(changes: list[Finding]) -> None:
+    errors = [f for f in changes if f.level == "error"]
+    if errors:
+        more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise FeedError(f"the new feed changes what apps already have: {errors[0]}{more}",
+                        hint="Nothing was published; undo the change, or publish with "
+                             "--accept-changes if it is deliberate")
 
 
-def _digest(content: Content) -> str:
-    if isinstance(content, bytes):
-        return hashlib.sha256(content).hexdigest()
-    return file_sha256(content.path)
-
-
-def _load_manifest(out: Path) -> dict[str, dict]:
-    try:
-        data = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
-        return data["files"] if isinstance(data.get("files"), dict) else {}
-    except (OSError, ValueError, KeyError, AttributeError):
-        return {}
-
-
-def _same_as_published(rel: str, content: Content, out: Path, manifest: dict) -> str | None:
-    """The content digest when ``out/rel`` already holds exactly ``content``, else None.
-
-    Copied files are compared by the source's size and mtime recorded in the manifest first,
-    so an unchanged hour of audio is not read again on every publish.
-    """
-    target = out / rel
-    entry = manifest.get(rel)
-    if entry is None or not target.is_file():
-        return None
-    stat = target.stat()
-    if [stat.st_size, stat.st_mtime_ns] != entry.get("out"):
-        return None
-    if isinstance(content, CopyOf):
-        source = content.path.stat()
-        if [source.st_size, source.st_mtime_ns] == entry.get("source"):
-            return entry.get("sha256")
-    digest = _digest(content)
-    return digest if digest == entry.get("sha256") else None
-
-
-def _stage(planned: dict[str, Content], out: Path, staging: Path,
-           report: PublishReport) -> dict[str, str]:
-    """Write changed files into ``staging``; returns their digests by output path."""
-    manifest = _load_manifest(out)
-    changed: dict[str, str] = {}
-    for rel, content in planned.items():
-        if _same_as_published(rel, content, out, manifest):
-            report.unchanged += 1
-            continue
-        target = staging / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            target.write_bytes(content)
-        else:
-            shutil.copyfile(content.path, target)
-        changed[rel] = _digest(content)
-    return changed
-
-
-def _validate(feed: Content, layout: Layout, staging: Path, out: Path,
+def _validate(feed: Content, layout: Layout, folder: Path,
               fallback: Path | None = None) -> list[Finding]:
     assert isinstance(feed, bytes)
 
@@ -252,10 +189,10 @@ def _validate(feed: Content, layout: Layout, staging: Path, out: Path,
         relative = layout.locate(url)
         if relative is None:
             return None
-        for folder in (staging, out, fallback):
-            if folder is not None and (folder / relative).is_file():
-                return folder / relative
-        return out / relative
+        if fallback is not None and not (folder / relative).is_file() \
+                and (fallback / relative).is_file():
+            return fallback / relative
+        return folder / relative
 
     findings = validate_feed(feed, source=FEED_FILE, locate=locate)
     if has_errors(findings):
@@ -264,56 +201,3 @@ def _validate(feed: Content, layout: Layout, staging: Path, out: Path,
         raise FeedError(f"the built feed fails validation: {errors[0]}{more}",
                         hint="Nothing was published; fix the source and publish again")
     return findings
-
-
-def _commit_order(rel: str) -> tuple[int, str]:
-    """Media first, then episode files, pages, and the feed last."""
-    if rel == FEED_FILE:
-        return (3, rel)
-    if rel.endswith(".html") or rel.endswith(".xml") or rel.endswith(".txt"):
-        return (2, rel)
-    return (0 if rel.startswith("media/") else 1, rel)
-
-
-def _commit(planned: dict[str, Content], changed: dict[str, str], out: Path, staging: Path,
-            report: PublishReport) -> None:
-    manifest = _load_manifest(out)
-    out.mkdir(parents=True, exist_ok=True)
-    for rel in sorted(changed, key=_commit_order):
-        target = out / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(staging / rel, target)
-        report.written.append(rel)
-    for rel in sorted(set(manifest) - set(planned)):
-        _remove(out, PurePosixPath(rel), report)
-    _write_manifest(planned, changed, manifest, out)
-
-
-def _remove(out: Path, rel: PurePosixPath, report: PublishReport) -> None:
-    if ".." in rel.parts or rel.is_absolute():
-        return
-    target = out / rel
-    if target.is_file():
-        target.unlink()
-        report.removed.append(str(rel))
-    parent = target.parent
-    while parent != out and parent.is_dir() and not any(parent.iterdir()):
-        parent.rmdir()
-        parent = parent.parent
-
-
-def _write_manifest(planned: dict[str, Content], changed: dict[str, str], old: dict,
-                    out: Path) -> None:
-    files = {}
-    for rel, content in sorted(planned.items()):
-        stat = (out / rel).stat()
-        entry = {"sha256": changed.get(rel) or old[rel]["sha256"],
-                 "out": [stat.st_size, stat.st_mtime_ns]}
-        if isinstance(content, CopyOf):
-            source = content.path.stat()
-            entry["source"] = [source.st_size, source.st_mtime_ns]
-        files[rel] = entry
-    data = json.dumps({"generator": "warcast", "files": files}, indent=1, sort_keys=True)
-    if not (out / MANIFEST).exists() or (out / MANIFEST).read_text() != data + "\n":
-        write_atomic(out / MANIFEST, (data + "\n").encode())
-

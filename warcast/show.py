@@ -87,6 +87,7 @@ class Show:
     complete: bool
     new_feed_url: str | None
     transcribe: WhisperOptions
+    cluster: str | None = None
 
     @property
     def podcast_guid(self) -> str:
@@ -142,7 +143,19 @@ def load_show(folder: Path) -> Show:
         complete=table.boolean("complete", False),
         new_feed_url=table.optional_url("new_feed_url"),
         transcribe=options_from_table(table.table("transcribe")),
+        cluster=_cluster(table.table("transcribe")),
     )
+
+
+def _cluster(table: SourceTable | None) -> str | None:
+    """``[transcribe] cluster``: a Dask scheduler address for ``transcribe --all``."""
+    if table is None:
+        return None
+    address = table.text("cluster", None)
+    if address is not None and not address.startswith(("tcp://", "tls://", "inproc://")):
+        raise table.error("cluster", "is not a Dask scheduler address",
+                          "Write it as tcp://host:8786")
+    return address
 
 
 def person(table: SourceTable, default_role: str) -> Person:

@@ -14,10 +14,12 @@ from warcast.chapters import chapter_end, is_url
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import SourceError
 from warcast.layout import Layout
+from warcast.lock import locked
 from warcast.show import Show, load_show
 from warcast.tags import Artwork, TagChange, TagChapter, TagSet, write_tags
 
 
+@locked("tag")
 def tag_show(folder: Path, selectors: tuple[str, ...] = (), *,
              dry_run: bool = False) -> Iterator[tuple[Episode, list[TagChange]]]:
     """Tag the chosen episodes of the show in ``folder`` (all when none are named)."""

@@ -21,10 +21,12 @@ from pathlib import Path
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
+from warcast.lock import locked
 from warcast.show import Show, load_show
 from warcast.tags import audio_payload_digest
 from warcast.transcripts import (
     Transcript,
+    Word,
     cues_from_words,
     read_source,
     read_words_sidecar,
@@ -35,6 +37,7 @@ from warcast.whisper import WhisperOptions, transcribe_words
 
 SOURCE_FILE = "transcript.vtt"
 WORDS_FILE = "transcript.words.json"
+MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024   # a 10-hour episode's word timings are about 15 MB
 STATE_FILE = "transcript.state.json"
 _NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
          "speakers with <v Name>. warcast will not overwrite this file once you edit it "
@@ -58,41 +61,93 @@ class TranscriptionResult:
         return self.audio_seconds / self.wall_seconds if self.wall_seconds else 0.0
 
 
+@locked("transcribe")
 def transcribe_show(folder: Path, selectors: tuple[str, ...] = (), *, model: str | None = None,
                     force: bool = False,
                     progress: Callable[[Episode, float], None] | None = None,
-                    ) -> Iterator[TranscriptionResult]:
-    """Transcribe the chosen episodes (all when none are named), one result each."""
+                    fan_out: bool = False, workers: int | None = None,
+                    cluster: str | None = None) -> Iterator[TranscriptionResult]:
+    """Transcribe the chosen episodes (all when none are named), one result each.
+
+    With ``fan_out`` (or a ``cluster``), episodes go to worker processes (a local pool of
+    ``workers``, or the Dask scheduler at ``cluster``); this process writes every transcript.
+    """
     show = load_show(folder)
     options = show.transcribe if model is None else replace(show.transcribe, model=model)
-    for episode in select(load_episodes(show), selectors):
-        report = (lambda done, e=episode: progress(e, done)) if progress else None
-        yield transcribe_episode(show, episode, options, force=force, progress=report)
+    chosen = select(load_episodes(show), selectors)
+    cluster = cluster or (show.cluster if fan_out else None)
+    if not (fan_out or cluster):
+        for episode in chosen:
+            report = (lambda done, e=episode: progress(e, done)) if progress else None
+            yield transcribe_episode(show, episode, options, force=force, progress=report)
+        return
+    yield from _transcribe_fanned(show, chosen, options, force, workers, cluster)
+
+
+def _transcribe_fanned(show: Show, chosen: list[Episode], options: WhisperOptions, force: bool,
+                       workers: int | None, cluster: str | None
+                       ) -> Iterator[TranscriptionResult]:
+    from warcast.cluster import Job, fan_out
+
+    todo: dict[str, Episode] = {}
+    for episode in chosen:
+        skipped = _skip(episode, options, force)
+        if skipped is not None:
+            yield skipped
+        else:
+            todo[episode.name] = episode
+    jobs = (Job(e.name, e.audio.path.read_bytes(), e.audio.path.suffix.lower(), options,
+                tuple(p.name for p in (*show.hosts, *e.guests))) for e in todo.values())
+    started = time.monotonic()
+    failures = []
+    for done in fan_out(jobs, cluster=cluster, workers=workers):
+        episode = todo[done.name]
+        if done.error is not None:
+            failures.append(done.error)
+            continue
+        yield _finish(episode, options, done.timed_words(), done.seconds,
+                      time.monotonic() - started)
+    if failures:
+        more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
+        raise TranscriptError(f"{failures[0]}{more}")
+
+
+def _skip(episode: Episode, options: WhisperOptions, force: bool) -> TranscriptionResult | None:
+    """The result for an episode that needs no transcription now, else None."""
+    folder = episode.folder
+    state = _read_state(folder / STATE_FILE)
+    if _edited_by_hand(folder / SOURCE_FILE, state) and not force:
+        return TranscriptionResult(episode, "kept (edited by hand)")
+    if not force and state.get("inputs") == _fingerprint(episode, options) \
+            and (folder / SOURCE_FILE).is_file():
+        return TranscriptionResult(episode, "up to date")
+    return None
+
+
+def _finish(episode: Episode, options: WhisperOptions, words: list[Word], seconds: float,
+            wall: float) -> TranscriptionResult:
+    """Write the transcript made of ``words``; the result for the summary line."""
+    cues = cues_from_words(words, speakers=episode.turns)
+    transcript = Transcript(cues=cues, language=options.language)
+    _write(episode.folder, transcript, _fingerprint(episode, options),
+           _read_state(episode.folder / STATE_FILE))
+    result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
+    if transcript.is_empty:
+        result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
+    return result
 
 
 def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,
                        force: bool = False,
                        progress: Callable[[float], None] | None = None) -> TranscriptionResult:
     """Make ``transcript.vtt`` for one episode unless it is up to date or edited by hand."""
-    folder = episode.folder
-    state = _read_state(folder / STATE_FILE)
-    wanted = _fingerprint(episode, options)
-    edited = _edited_by_hand(folder / SOURCE_FILE, state)
-    if edited and not force:
-        return TranscriptionResult(episode, "kept (edited by hand)")
-    if not force and state.get("inputs") == wanted and (folder / SOURCE_FILE).is_file():
-        return TranscriptionResult(episode, "up to date")
+    skipped = _skip(episode, options, force)
+    if skipped is not None:
+        return skipped
     started = time.monotonic()
     names = tuple(p.name for p in (*show.hosts, *episode.guests))
     words, seconds = transcribe_words(episode.audio.path, options, progress, hotwords=names)
-    cues = cues_from_words(words, speakers=episode.turns)
-    transcript = Transcript(cues=cues, language=options.language)
-    _write(folder, transcript, wanted, state)
-    result = TranscriptionResult(episode, "transcribed", seconds, time.monotonic() - started,
-                                 len(cues))
-    if transcript.is_empty:
-        result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
-    return result
+    return _finish(episode, options, words, seconds, time.monotonic() - started)
 
 
 def _fingerprint(episode: Episode, options: WhisperOptions) -> dict[str, object]:
@@ -151,6 +206,17 @@ def load_transcript(episode: Episode, language: str) -> Transcript:
     words_path = episode.folder / WORDS_FILE
     words = None
     if words_path.is_file():
-        words = read_words_sidecar(words_path.read_bytes(), path=words_path)
-    return read_source(episode.transcript.read_bytes(), path=episode.transcript, words=words,
+        words = read_words_sidecar(_bounded(words_path), path=words_path)
+    return read_source(_bounded(episode.transcript), path=episode.transcript, words=words,
                        language=language)
+
+
+def _bounded(path: Path) -> bytes:
+    """A transcript file's bytes; one far larger than any episode's is refused, not read."""
+    size = path.stat().st_size
+    if size > MAX_TRANSCRIPT_BYTES:
+        raise TranscriptError(f"is {size:,} bytes, more than the {MAX_TRANSCRIPT_BYTES:,} "
+                              "a transcript can be", path=path,
+                              hint="Check that this is the transcript; run 'warcast transcribe "
+                                   "--force' to make it again")
+    return path.read_bytes()

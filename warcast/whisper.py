@@ -317,7 +317,7 @@ def options_from_table(table: SourceTable | None) -> WhisperOptions:
     if table is None:
         return WhisperOptions()
     table.reject_unknown({"model", "language", "compute_type", "beam_size", "batch_size", "vad",
-                          "glossary", "piece_minutes", "threads"})
+                          "glossary", "piece_minutes", "threads", "cluster"})
     default = WhisperOptions()
     return WhisperOptions(
         model=table.text("model", default.model),

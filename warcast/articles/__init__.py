@@ -21,6 +21,7 @@ from pathlib import Path
 from warcast.articles.article import Article, RelatedArticle, Skip, normalize_url
 from warcast.articles.store import SCHEMA_VERSION, STORE_NAME, ArticleStore
 from warcast.errors import ArticleError
+from warcast.lock import locked
 
 DEFAULT_MEMBERS_CATEGORY = "Members Only"
 
@@ -73,6 +74,7 @@ def members_category(show_folder: Path) -> str:
     return table.text("members_category", DEFAULT_MEMBERS_CATEGORY)
 
 
+@locked("articles import")
 def import_sources(show_folder: Path, sources: list[str]) -> ImportReport:
     """Import every source (file, folder or URL) into the show's store; see the module doc."""
     from warcast.articles.sources import read_source

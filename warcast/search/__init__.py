@@ -14,6 +14,7 @@ from pathlib import Path
 from warcast.episodes import Episode, load_episodes
 from warcast.files import file_sha256
 from warcast.layout import Layout
+from warcast.lock import locked
 from warcast.search.index import (
     IndexedEpisode,
     Passage,
@@ -63,6 +64,7 @@ def index_path(folder: Path, *, members: bool = False) -> Path:
     return folder / (MEMBERS_INDEX_FILE if members else INDEX_FILE)
 
 
+@locked("index")
 def index_show(folder: Path, show: Show | None = None,
                episodes: list[Episode] | None = None) -> IndexReport:
     """Bring both indexes up to date; only changed episodes are re-indexed."""

@@ -11,8 +11,10 @@ Publish runs it on the staged feed with ``locate`` mapping its own URLs to stage
 enclosure sizes, artwork pixels, chapters JSON and transcript files are checked as well.
 """
 
+from warcast.validation.continuity import compare_feeds
 from warcast.validation.document import validate_feed
 from warcast.validation.findings import ERROR, WARNING, Finding, has_errors
 from warcast.validation.reading import parse_feed, read_feed
 
-__all__ = ["ERROR", "WARNING", "Finding", "has_errors", "parse_feed", "read_feed", "validate_feed"]
+__all__ = ["ERROR", "WARNING", "Finding", "compare_feeds", "has_errors", "parse_feed", "read_feed",
+           "validate_feed"]

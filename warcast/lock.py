@@ -1,0 +1,100 @@
+"""One writer at a time per show: commands that write take the show's lock first.
+
+The lock is ``fcntl.flock`` on ``<show>/.warcast.lock``: the kernel drops it when the process
+ends, however it ends, so a killed run never leaves a stale lock behind. A second writer waits
+up to ``WAIT_SECONDS`` (or ``WARCAST_LOCK_WAIT``) and then stops with one line naming the
+command holding the lock.
+Within one process the lock is re-entrant (``publish`` updates the search index under the
+lock it already holds).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from warcast.errors import BusyError
+
+LOCK_FILE = ".warcast.lock"
+WAIT_SECONDS = 5.0
+_held: dict[Path, int] = {}
+
+
+@contextmanager
+def show_lock(folder: Path, command: str, wait: float | None = None) -> Iterator[None]:
+    """Hold the show's write lock for the duration of the block."""
+    import fcntl
+
+    key = folder.resolve()
+    if key in _held:
+        _held[key] += 1
+        try:
+            yield
+        finally:
+            _held[key] -= 1
+        return
+    path = folder / LOCK_FILE
+    try:
+        handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:   # a read-only show folder: nothing can write to it anyway
+        yield
+        return
+    try:
+        if wait is None:
+            wait = float(os.environ.get("WARCAST_LOCK_WAIT", WAIT_SECONDS))
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    holder = _holder(handle)
+                    raise BusyError(f"another warcast command is writing to this show "
+                                    f"({holder})", path=folder,
+                                    hint="Wait for it to finish, then run this again") from None
+                time.sleep(0.1)
+        os.ftruncate(handle, 0)
+        os.write(handle, f"{command} (process {os.getpid()})".encode())
+        _held[key] = 1
+        try:
+            yield
+        finally:
+            del _held[key]
+            os.ftruncate(handle, 0)
+            fcntl.flock(handle, fcntl.LOCK_UN)
+    finally:
+        os.close(handle)
+
+
+def _holder(handle: int) -> str:
+    try:
+        os.lseek(handle, 0, os.SEEK_SET)
+        return os.read(handle, 200).decode("utf-8", "replace").strip() or "unknown"
+    except OSError:
+        return "unknown"
+
+
+def locked(command: str):  # type: ignore[no-untyped-def]
+    """Decorate a library function whose first argument is the show folder so that it runs
+    under the show's lock (generators hold it while they are iterated)."""
+    import functools
+    import inspect
+
+    def wrap(func):  # type: ignore[no-untyped-def]
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(folder: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+                with show_lock(folder, command):
+                    yield from func(folder, *args, **kwargs)
+            return generator
+
+        @functools.wraps(func)
+        def plain(folder: Path, *args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+            with show_lock(folder, command):
+                return func(folder, *args, **kwargs)
+        return plain
+    return wrap

@@ -1,0 +1,70 @@
+"""Continuity: what apps notice between two versions of a feed.
+
+Podcast apps know an episode by its guid and fetch it from its enclosure URL. A guid that
+changes makes apps download the episode again as new; an enclosure URL that changes breaks
+downloads and resumes; an episode that disappears vanishes from listeners' libraries. Once an
+episode has been published, all three are errors unless the producer accepts them explicitly.
+Episodes are matched by guid, then by page link, then by title.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from warcast.validation.findings import ERROR, WARNING, Finding
+from warcast.validation.reading import parse_feed
+
+
+@dataclass(frozen=True)
+class _Item:
+    guid: str
+    link: str
+    title: str
+    enclosure: str
+
+
+def compare_feeds(previous: bytes, current: bytes, *, previous_source: str = "previous feed",
+                  source: str = "feed") -> list[Finding]:
+    """Findings for every published episode whose guid or enclosure URL changed or that is
+    gone; new episodes are fine."""
+    old = _items(previous, previous_source)
+    new = _items(current, source)
+    by_guid = {item.guid: item for item in new if item.guid}
+    by_link = {item.link: item for item in new if item.link}
+    by_title = {item.title: item for item in new if item.title}
+    findings = []
+    for item in old:
+        where = f"episode '{item.title or item.guid}'"
+        match = by_guid.get(item.guid)
+        if match is None:
+            match = by_link.get(item.link) if item.link else None
+            match = match or (by_title.get(item.title) if item.title else None)
+            if match is None:
+                findings.append(Finding(WARNING, where, "continuity",
+                                        "is no longer in the feed: apps remove it from "
+                                        "listeners' libraries; fine if it was withdrawn"))
+                continue
+            findings.append(Finding(ERROR, where, "continuity",
+                                    f"guid changed from '{item.guid}' to '{match.guid}': apps "
+                                    "will download it again as a new episode; put the old "
+                                    "guid back in episode.toml"))
+        if item.enclosure and match.enclosure != item.enclosure:
+            findings.append(Finding(ERROR, where, "continuity",
+                                    f"enclosure URL changed from {item.enclosure} to "
+                                    f"{match.enclosure}: downloads in progress break and some "
+                                    "apps download it again; keep the old URL (audio file "
+                                    "type, slug and media_base_url decide it)"))
+    return findings
+
+
+def _items(data: bytes, source: str) -> list[_Item]:
+    root = parse_feed(data, source=source)
+    items = []
+    for element in root.iterfind("channel/item"):
+        enclosure = element.find("enclosure")
+        items.append(_Item(
+            guid=(element.findtext("guid") or "").strip(),
+            link=(element.findtext("link") or "").strip(),
+            title=(element.findtext("title") or "").strip(),
+            enclosure=(enclosure.get("url") or "").strip() if enclosure is not None else ""))
+    return items
