@@ -90,6 +90,44 @@ def main() -> None:
     import load  # bench/load.py: members' feeds and search under concurrent clients
 
     load.main(["--requests", "4000"] if plan is QUICK else [])
+    import catalog  # bench/catalog.py: publishing a 1,000-episode back catalog
+
+    catalog.main(["--episodes", "100"] if plan is QUICK else [])
+    import fanout  # bench/fanout.py: transcription on a process pool and a Dask cluster
+
+    fanout.main()
+    summary()
+
+
+def summary() -> None:
+    """One table of every benchmark's results: results/summary.{md,json}."""
+    parts = {}
+    for name in ("results", "linking", "search", "load", "catalog", "fanout"):
+        path = RESULTS / f"{name}.json"
+        if path.is_file():
+            parts[name] = json.loads(path.read_text(encoding="utf-8"))
+    (RESULTS / "summary.json").write_text(json.dumps(parts, indent=2) + "\n", encoding="utf-8")
+    lines = ["# warcast benchmarks: every figure of the last run", ""]
+    for name, data in parts.items():
+        lines += [f"## {name}", "", "| figure | value |", "|---|---|"]
+        if name == "results":
+            lines += [f"| {f['benchmark']}: {f['figure']} | {f['shown']} |"
+                      for f in data.get("figures", [])]
+        else:
+            lines += [f"| {key} | {value} |" for key, value in _flat(data)]
+        lines.append("")
+    (RESULTS / "summary.md").write_text("\n".join(lines), encoding="utf-8")
+    log(f"wrote {RESULTS / 'summary.md'}")
+
+
+def _flat(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in (data.items() if isinstance(data, dict) else []):
+        if isinstance(value, dict):
+            out += _flat(value, f"{prefix}{key}.")
+        elif not isinstance(value, list):
+            out.append((f"{prefix}{key}", value))
+    return out
 
 
 ORDER = ["overhead", "speed", "quality", "glossary", "memory"]

@@ -37,7 +37,8 @@ def show_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled sample show."""
     target = tmp_path / "show"
     shutil.copytree(SAMPLE, target,
-                    ignore=shutil.ignore_patterns("script.txt", "*.sqlite", "*.sqlite-*"))
+                    ignore=shutil.ignore_patterns("script.txt", "*.sqlite", "*.sqlite-*", ".cache",
+                                                 ".private*", ".warcast.lock"))
     return target
 
 

@@ -148,3 +148,47 @@ def test_readme_screenshot_is_committed() -> None:
     shot = Path(__file__).parent.parent / "docs" / "episode-page.png"
     assert shot.is_file() and shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "docs/episode-page.png" in (shot.parent.parent / "README.md").read_text()
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A show of 80 episodes: the oldest ones go to the search page's archive bundle."""
+    import re
+    import uuid
+
+    folder = tmp_path_factory.mktemp("catalog")
+    show = folder / "show"
+    shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns(
+        "script.txt", "*.sqlite*", "0002-*", "links.json"))
+    first = show / "0001-venezuela-guyana-essequibo-claim"
+    for number in range(2, 81):
+        clone = show / f"{number:04d}-weekly-brief-{number}"
+        shutil.copytree(first, clone)
+        toml = (clone / "episode.toml").read_text()
+        toml = re.sub(r'^title = ".*"$', f'title = "Weekly brief {number}"', toml, flags=re.M)
+        toml = re.sub(r"^number = 1$", f"number = {number}", toml, flags=re.M)
+        toml = re.sub(r'^guid = "[^"]+"', f'guid = "{uuid.UUID(int=number)}"', toml,
+                      flags=re.M)
+        toml = toml.replace("2026-10-06T09:00", f"2026-{1 + number // 28:02d}-"
+                                                f"{1 + number % 28:02d}T09:00")
+        (clone / "episode.toml").write_text(toml)
+    vtt = first / "transcript.vtt"
+    vtt.write_text(vtt.read_text().replace("Essequibo region", "Essequibo quillwort region"))
+    toml = first / "episode.toml"
+    toml.write_text(toml.read_text().replace("2026-10-06T09:00", "2025-01-01T09:00"))
+    result = Cli(show)("publish", "--out", str(folder / "public"))
+    assert result.exit_code == 0, result.output
+    assert (folder / "public" / "pagefind" / "archive" / "pagefind-entry.json").is_file()
+    with chromium.serving(show, folder / "public") as base:
+        yield base
+
+
+def test_search_finds_an_archived_episode(driver: Any, catalog: str) -> None:
+    driver.get_log("browser")
+    driver.get(catalog + "search/?q=quillwort")
+    link = wait(lambda: driver.find_elements("css selector", "#results li a"))[0]
+    assert "/episodes/venezuela-guyana-essequibo-claim/?t=" in link.get_attribute("href")
+    driver.get(catalog + "search/?q=%22Weekly%20brief%2079%22")
+    link = wait(lambda: driver.find_elements("css selector", "#results li a"))[0]
+    assert "/episodes/weekly-brief-79/" in link.get_attribute("href")
+    assert _errors(driver) == []

@@ -51,7 +51,7 @@ def test_one_changed_episode_rewrites_only_what_depends_on_it(cli: Cli, tmp_path
     changed -= {s for s in changed if s.startswith("backlinks/")}
     # The search page's index holds titles: its entry file and the touched shards change.
     bundle = {s for s in changed if s.startswith("pagefind/")}
-    assert "pagefind/pagefind-entry.json" in bundle and len(bundle) < len(
+    assert "pagefind/recent/pagefind-entry.json" in bundle and len(bundle) < len(
         [p for p in after if str(p).startswith("pagefind/")])
     changed -= bundle
     assert changed == {"feed.xml", "index.html", "episodes/houthis-red-sea-shipping/index.html",

@@ -184,10 +184,10 @@ def test_page_weight_within_budget(site: Path) -> None:
     shell = page.stat().st_size - transcript_text - jsonld + assets
     assert shell < SHELL_BUDGET, shell
     search = (site / "search" / "index.html").stat().st_size + assets + sum(
-        (site / "pagefind" / name).stat().st_size
+        (site / "pagefind" / "recent" / name).stat().st_size
         for name in ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json"))
-    wasm = sum(p.stat().st_size for p in (site / "pagefind").glob("wasm.*.pagefind"))
-    assert not (site / "pagefind" / "wasm.unknown.pagefind").exists()
+    wasm = sum(p.stat().st_size for p in (site / "pagefind" / "recent").glob("wasm.*.pagefind"))
+    assert not (site / "pagefind" / "recent" / "wasm.unknown.pagefind").exists()
     assert search + wasm < SEARCH_BUDGET, search + wasm
 
 
@@ -205,7 +205,7 @@ def test_templates_and_static_files_can_be_overridden(cli: Cli, show_dir: Path) 
 
 
 def test_search_bundle_holds_public_passages_with_moments(site: Path) -> None:
-    bundle = site / "pagefind"
+    bundle = site / "pagefind" / "recent"
     assert (bundle / "pagefind.js").is_file() and (bundle / "pagefind-entry.json").is_file()
     assert not list(bundle.glob("pagefind-ui*"))
     entry = json.loads((bundle / "pagefind-entry.json").read_text())

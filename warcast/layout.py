@@ -6,6 +6,7 @@ agree, and so an enclosure URL, once published, stays the same (apps key on it).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from pathlib import Path, PurePosixPath
 
@@ -40,7 +41,8 @@ class Layout:
     @staticmethod
     def image_name(stem: str, path: Path) -> str:
         """A content-addressed artwork name: apps re-fetch art only when its URL changes."""
-        digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+        stat = path.stat()
+        digest = _image_digest(path, stat.st_size, stat.st_mtime_ns)
         suffix = ".jpg" if path.suffix.lower() in (".jpg", ".jpeg") else path.suffix.lower()
         return f"{stem}-{digest}{suffix}"
 
@@ -93,6 +95,11 @@ def beside_feed(feed_file: Path, feed_url: str):  # type: ignore[no-untyped-def]
         return None if ".." in relative.parts else root / relative
 
     return locate
+
+
+@functools.lru_cache(maxsize=4096)
+def _image_digest(path: Path, _size: int, _mtime: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:12]
 
 
 class MembersLayout(Layout):

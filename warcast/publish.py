@@ -8,20 +8,24 @@ moment the live feed only points at files that exist. Stale files go after the n
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcast.backlinks import render_backlinks
+from warcast.cache import RenderCache, digest, stamps
 from warcast.chapters import is_url, render_chapters
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError
 from warcast.feed import build_feed, public_episodes
+from warcast.files import write_atomic
 from warcast.layout import FEED_FILE, Layout, MembersLayout
 from warcast.linking import known_articles, public_links, published, related, related_articles
 from warcast.links import Link
 from warcast.lock import locked
 from warcast.members import BUNDLE_DIR, PLACEHOLDER
-from warcast.releases import Content, CopyOf, live, release
+from warcast.releases import Content, CopyOf, generations, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
@@ -53,6 +57,10 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     A published episode whose guid or enclosure URL would change stops the publish unless
     ``accept_changes``.
     """
+    inputs = inputs_digest(folder, out)
+    unchanged = _unchanged_since_last(out, inputs)
+    if unchanged is not None:
+        return unchanged
     show = load_show(folder)
     episodes = load_episodes(show)
     layout = Layout(show)
@@ -74,7 +82,60 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     from warcast.search import index_show
 
     report.search = index_show(folder, show, episodes)
+    if not report.guid_pinned:   # pinning edits show.toml: the next run must look again
+        _remember(out, inputs, report)
     return report
+
+
+# What a publish reads from the show folder, and what it writes there itself (left out).
+_DERIVED = (BUNDLE_DIR, ".cache", ".warcast.lock", "search.sqlite", "search-members.sqlite",
+            "members.sqlite")
+_INPUTS_FILE = "inputs.json"
+
+
+def inputs_digest(folder: Path, out: Path) -> str:
+    """A digest of every input's path, size and mtime (and warcast's own files): equal digests
+    mean a publish would make exactly what is live, so it can stop at once."""
+    import warcast
+
+    parts = [str(out.absolute()), warcast.__version__]
+    roots = [(folder, True), (Path(warcast.__file__).parent, False)]
+    for root, is_show in roots:
+        for path in sorted(root.rglob("*")):
+            relative = path.relative_to(root).as_posix()
+            if is_show and relative.split("/")[0].startswith(_DERIVED):
+                continue
+            if "__pycache__" in path.parts or not path.is_file():
+                continue
+            stat = path.stat()
+            parts.append(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _unchanged_since_last(out: Path, inputs: str) -> PublishReport | None:
+    """The report of a publish with nothing to do, if the inputs are those of the live site."""
+    current = live(out)
+    record = generations(out) / _INPUTS_FILE
+    if current is None or not record.is_file():
+        return None
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if data.get("inputs") != inputs or data.get("generation") != current.name:
+        return None
+    return PublishReport(out=out, feed_url=data["feed_url"], episodes=data["episodes"],
+                         members_only=data["members_only"], unchanged=data["files"])
+
+
+def _remember(out: Path, inputs: str, report: PublishReport) -> None:
+    current = live(out)
+    if current is None:
+        return
+    data = {"inputs": inputs, "generation": current.name, "feed_url": report.feed_url,
+            "episodes": report.episodes, "members_only": report.members_only,
+            "files": report.unchanged + len(report.written)}
+    write_atomic(generations(out) / _INPUTS_FILE, (json.dumps(data) + "\n").encode())
 
 
 def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: PublishReport,
@@ -118,22 +179,63 @@ def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout
 
 
 def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, Content]:
-    """Every output file, by output path: rendered bytes or a source file to copy."""
+    """Every output file, by output path: rendered bytes or a source file to copy. What an
+    episode renders to is taken from the render cache when its inputs are unchanged."""
     from warcast.site import render_pages
 
     articles = known_articles(show.folder)
     links = public_links(show, episodes, articles)
     listed = public_episodes(episodes)
-    transcripts = {e.name: load_transcript(e, show.language) for e in listed if e.transcript}
-    files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
-    for episode in listed:
-        files.update(_episode_files(episode, layout, transcripts.get(episode.name),
-                                    links[episode.name]))
     members_only = frozenset(url for url, a in articles.items() if a.members_only)
-    files.update(render_pages(show, episodes, layout, links, transcripts, members_only))
+    shared = digest(code_stamp(), (show.folder / "show.toml").read_bytes(), layout.base,
+                    layout.media_base, show.language, stamps([show.cover]),
+                    _override_stamps(show.folder), sorted(members_only))
+    keys = {e.name: digest(shared, stamps(sorted(e.folder.iterdir())),
+                           [tuple(vars(k).values()) for k in links[e.name]])
+            for e in listed}
+    loaded: dict[str, Transcript | None] = {}
+
+    def transcript_of(episode: Episode) -> Transcript | None:
+        if episode.name not in loaded:
+            loaded[episode.name] = load_transcript(episode, show.language) \
+                if episode.transcript else None
+        return loaded[episode.name]
+
+    cache = RenderCache(show.folder)
+    try:
+        files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
+        for episode in listed:
+            files.update(_episode_files(episode, layout, None, links[episode.name]))
+            if episode.transcript:
+                key = f"transcripts:{keys[episode.name]}"
+                rendered = cache.get(key)
+                if rendered is None:
+                    rendered = _transcript_files(episode, layout, transcript_of(episode),
+                                                 links[episode.name])
+                    cache.put(key, rendered)  # type: ignore[arg-type]
+                files.update(rendered)
+        files.update(render_pages(show, episodes, layout, links, transcript_of, members_only,
+                                  cache, keys))
+    finally:
+        cache.close()
     files.update(render_backlinks(show, layout, listed, links))
     files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles))
     return files
+
+
+def code_stamp() -> list[tuple[str, int, int]]:
+    """warcast's own files (code, templates, static files): a new version renders anew."""
+    import warcast
+
+    root = Path(warcast.__file__).parent
+    return [(p.relative_to(root).as_posix(), *p.stat()[6:7], p.stat().st_mtime_ns)
+            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+
+
+def _override_stamps(folder: Path) -> list[tuple[str, int, int]]:
+    paths = [p for name in ("templates", "static") if (folder / name).is_dir()
+             for p in sorted((folder / name).rglob("*"))]
+    return stamps(paths)
 
 
 def _episode_files(episode: Episode, layout: Layout, transcript: Transcript | None,

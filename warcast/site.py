@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import escape as xml_escape
 
+from warcast.cache import RenderCache
 from warcast.episodes import Episode
 from warcast.feed import public_episodes
 from warcast.layout import FEED_FILE, Layout
 from warcast.links import Link
 from warcast.progress import clock
 from warcast.show import Show
-from warcast.sitesearch import search_bundle
+from warcast.sitesearch import search_bundle, source_page
+from warcast.sitesearch import split as split_search
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript, passages
 
 SITEMAP_LIMIT = 50_000           # URLs per sitemap file (the sitemaps.org limit)
@@ -76,17 +78,25 @@ class EpisodeView:
 
 def render_pages(show: Show, episodes: list[Episode], layout: Layout,
                  links: dict[str, list[Link]] | None = None,
-                 transcripts: dict[str, Transcript] | None = None,
-                 members_only_urls: frozenset[str] = frozenset()) -> dict[str, bytes]:
-    """Every page and site file by output path (bytes); only public episodes appear."""
+                 transcripts: dict[str, Transcript] | Callable[[Episode], Transcript | None]
+                 | None = None,
+                 members_only_urls: frozenset[str] = frozenset(),
+                 cache: RenderCache | None = None,
+                 keys: dict[str, str] | None = None) -> dict[str, bytes]:
+    """Every page and site file by output path (bytes); only public episodes appear.
+
+    ``transcripts`` maps episode folder names to transcripts, or is a function loading one;
+    with a ``cache`` and per-episode ``keys`` (digests of their inputs), an episode whose key
+    is cached is not rendered (nor its transcript loaded) again.
+    """
     links = links or {}
-    transcripts = transcripts or {}
+    transcript_of = _transcript_source(transcripts)
     env = _environment(show)
     assets = _assets(show)
     listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
                     reverse=True)
-    views = [_episode_view(show, e, layout, links.get(e.name, []), transcripts.get(e.name),
-                           members_only_urls) for e in listed]
+    listing = [_episode_view(show, e, layout, links.get(e.name, []), None, members_only_urls)
+               for e in listed]
     common = {"show": show, "layout": layout, "feed_url": show.feed_url,
               "subscribe": _subscribe(show.feed_url), "series": _series_jsonld(show, layout)}
 
@@ -98,19 +108,41 @@ def render_pages(show: Show, episodes: list[Episode], layout: Layout,
                                                  **common, **values)
 
     pages = {
-        "index.html": render("index.html", "index.html", episodes=views[:HOME_EPISODES],
-                             more=len(views) > HOME_EPISODES),
-        ARCHIVE_PAGE: render("episodes.html", ARCHIVE_PAGE, episodes=views),
-        SEARCH_PAGE: render("search.html", SEARCH_PAGE),
+        "index.html": render("index.html", "index.html", episodes=listing[:HOME_EPISODES],
+                             more=len(listing) > HOME_EPISODES).encode("utf-8"),
+        ARCHIVE_PAGE: render("episodes.html", ARCHIVE_PAGE, episodes=listing).encode("utf-8"),
+        SEARCH_PAGE: render("search.html", SEARCH_PAGE,
+                            archive=bool(split_search(listing)[1])).encode("utf-8"),
     }
-    for view in views:
-        pages[view.path] = render("episode.html", view.path, view=view, episode=view.episode)
-    files = {path: text.encode("utf-8") for path, text in pages.items()}
+    sources: dict[str, bytes] = {}
+    for light in listing:
+        episode = light.episode
+        key = f"page:{keys[episode.name]}" if cache is not None and keys else None
+        cached = cache.get(key) if key else None
+        if cached is None:
+            view = _episode_view(show, episode, layout, links.get(episode.name, []),
+                                 transcript_of(episode), members_only_urls)
+            cached = {"page": render("episode.html", view.path, view=view,
+                                     episode=episode).encode("utf-8"),
+                      "source": source_page(view, show.language).encode("utf-8")}
+            if key:
+                cache.put(key, cached)  # type: ignore[union-attr]
+        pages[light.path] = cached["page"]
+        sources[light.path] = cached["source"]
+    files = dict(pages)
     files.update(assets["_files"])  # type: ignore[arg-type]
-    files.update(sitemaps(show, layout, views))
-    files.update(search_bundle(views, show.language))
+    files.update(sitemaps(show, layout, listing))
+    files.update(search_bundle(sources, show.language, cache))
     files["robots.txt"] = _robots(layout)
     return files
+
+
+def _transcript_source(transcripts: dict[str, Transcript] | Callable[[Episode], Transcript | None]
+                       | None) -> Callable[[Episode], Transcript | None]:
+    if callable(transcripts):
+        return transcripts
+    known = transcripts or {}
+    return lambda episode: known.get(episode.name)
 
 
 def render_episode_pages(show: Show, episodes: list[Episode], layout: Layout,

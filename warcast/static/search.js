@@ -6,6 +6,7 @@
   var script = document.currentScript;
   var bundle = new URL(script.getAttribute("data-bundle"), window.location.href).href;
   var root = new URL(script.getAttribute("data-root"), window.location.href);
+  var merge = script.getAttribute("data-merge");
   var form = document.getElementById("search-form");
   var input = document.getElementById("q");
   var status = document.getElementById("status");
@@ -56,6 +57,10 @@
       engine = await import(bundle);
       await engine.options({ baseUrl: root.pathname, excerptLength: 24 });
       await engine.init();
+      if (merge) {   /* the archive of older episodes, indexed apart */
+        await engine.mergeIndex(new URL(merge, window.location.href).pathname,
+                                { baseUrl: root.pathname });
+      }
     }
     return engine;
   }

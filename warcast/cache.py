@@ -1,0 +1,96 @@
+"""The render cache: what publishing made from an episode, kept by a digest of its inputs.
+
+Rendering an episode (five transcript formats, its page, its search source page) costs far more
+than checking whether its inputs changed, so publish keys each episode's rendered files by a
+digest of everything they depend on (the episode's files, the show's settings, its links, the
+templates and static files, warcast itself) and renders only what is new. The cache is derived
+data in ``<show>/.cache/render.sqlite``: deleting it only makes the next publish slower.
+Entries not used by a publish are dropped at its end, so the cache holds one catalog.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+CACHE_DIR = ".cache"
+SCHEMA = 1
+
+
+class RenderCache:
+    """Rendered files by key; a broken or missing cache is an empty one, never an error."""
+
+    def __init__(self, show_folder: Path) -> None:
+        self.path = show_folder / CACHE_DIR / "render.sqlite"
+        self.used: set[str] = set()
+        self.db: sqlite3.Connection | None = None
+        try:
+            self.path.parent.mkdir(exist_ok=True)
+            self.db = sqlite3.connect(self.path, isolation_level=None)
+            self.db.execute("PRAGMA journal_mode = WAL")
+            self.db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, "
+                            "files BLOB NOT NULL) WITHOUT ROWID")
+        except (OSError, sqlite3.Error):
+            self.db = None
+
+    def get(self, key: str) -> dict[str, bytes] | None:
+        self.used.add(key)
+        if self.db is None:
+            return None
+        try:
+            row = self.db.execute("SELECT files FROM entries WHERE key = ?", (key,)).fetchone()
+            return pickle.loads(row[0]) if row else None   # our own data, in our own folder
+        except (sqlite3.Error, pickle.PickleError, EOFError, ValueError):
+            return None
+
+    def put(self, key: str, files: dict[str, bytes]) -> None:
+        self.used.add(key)
+        if self.db is None:
+            return
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)",
+                            (key, pickle.dumps(files, protocol=5)))
+
+    def close(self, *, prune: bool = True) -> None:
+        """Drop the entries this publish did not use, then close."""
+        if self.db is None:
+            return
+        try:
+            if prune:
+                keep = sorted(self.used)
+                self.db.execute("BEGIN")
+                self.db.execute("CREATE TEMP TABLE IF NOT EXISTS used (key TEXT PRIMARY KEY)")
+                self.db.execute("DELETE FROM used")
+                self.db.executemany("INSERT OR IGNORE INTO used VALUES (?)",
+                                    [(k,) for k in keep])
+                self.db.execute("DELETE FROM entries WHERE key NOT IN (SELECT key FROM used)")
+                self.db.execute("COMMIT")
+        except sqlite3.Error:
+            pass
+        finally:
+            self.db.close()
+            self.db = None
+
+
+def digest(*parts: object) -> str:
+    """A key over strings, bytes and file stamps."""
+    h = hashlib.sha256(f"render-cache {SCHEMA}".encode())
+    for part in parts:
+        data = part if isinstance(part, bytes) else repr(part).encode()
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.hexdigest()
+
+
+def stamps(paths: Iterable[Path | None]) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of each existing file: what tells whether it changed."""
+    out = []
+    for path in paths:
+        if path is not None and path.is_file():
+            stat = path.stat()
+            out.append((path.name, stat.st_size, stat.st_mtime_ns))
+    return out
