@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import browser
 from tests.conftest import Cli, make_speech, need
 from warcast.search import IndexedEpisode, Passage, SearchIndex, parse, passages_of
 from warcast.transcripts import Cue, Transcript
@@ -269,37 +270,15 @@ def test_a_search_lands_where_the_words_are_spoken(cli: Cli, show_dir: Path,
 
 # --- over HTTP ---------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_serve_answers_search_with_the_same_json_as_the_cli(cli: Cli, show_dir: Path) -> None:
-    import os
-    import sys
-    import time
     import urllib.error
     import urllib.parse
     import urllib.request
 
     out = show_dir.parent / "public"
     assert cli("publish", "--out", str(out)).exit_code == 0
-    port = _free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "warcast", "--show", str(show_dir), "serve", "--out", str(out),
-         "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"})
-    base = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/feed.xml", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
+    with browser.serving(show_dir, out) as root:
+        base = root.rstrip("/")
         with urllib.request.urlopen(base + "/api/search?q=Essequibo%20river&limit=3") as r:
             assert r.headers["Content-Type"].startswith("application/json")
             served = json.loads(r.read())
@@ -316,6 +295,3 @@ def test_serve_answers_search_with_the_same_json_as_the_cli(cli: Cli, show_dir: 
                                          headers={"Range": "bytes=100-199"})
         with urllib.request.urlopen(request) as r:
             assert r.status == 206 and r.read() == audio.read_bytes()[100:200]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -315,23 +315,19 @@ def sitemaps(show: Show, layout: Layout, views: Sequence[EpisodeView],
         name = f"sitemaps/sitemap-{n}.xml"
         files[name] = _urlset(chunk)
         parts.append((layout.url(name), max((d for _, d in chunk if d), default=None)))
-    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
-    for url, lastmod in parts:
-        stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"<sitemap><loc>{xml_escape(url)}</loc>{stamp}</sitemap>")
-    lines.append("</sitemapindex>")
-    files["sitemap.xml"] = ("\n".join(lines) + "\n").encode("utf-8")
+    files["sitemap.xml"] = _urlset(parts, root="sitemapindex", item="sitemap")
     return files
 
 
-def _urlset(entries: Sequence[tuple[str, str | None]]) -> bytes:
+def _urlset(entries: Sequence[tuple[str, str | None]], root: str = "urlset",
+            item: str = "url") -> bytes:
+    """A sitemap (``urlset`` of ``url``) or a sitemap index (``sitemapindex`` of ``sitemap``)."""
     lines = ['<?xml version="1.0" encoding="UTF-8"?>',
-             '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+             f'<{root} xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
     for url, lastmod in entries:
         stamp = f"<lastmod>{lastmod}</lastmod>" if lastmod else ""
-        lines.append(f"<url><loc>{xml_escape(url)}</loc>{stamp}</url>")
-    lines.append("</urlset>")
+        lines.append(f"<{item}><loc>{xml_escape(url)}</loc>{stamp}</{item}>")
+    lines.append(f"</{root}>")
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
