@@ -56,3 +56,32 @@ def test_an_unreachable_scheduler_is_one_clear_line(cli: Cli) -> None:
     result = cli("transcribe", "--force", "--all", "--cluster", "tcp://127.0.0.1:9")
     assert result.exit_code == 1
     assert "cannot reach the Dask scheduler at tcp://127.0.0.1:9" in result.output
+
+
+def test_a_lost_worker_is_replaced_and_its_episode_redone(cli: Cli, show_dir: Path,
+                                                          scheduler: str) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from distributed import Client
+
+    assert cli("transcribe", "--force", "--all", "--jobs", "2").exit_code == 0
+    expected = _transcripts(show_dir)
+    run = subprocess.Popen([sys.executable, "-m", "warcast", "--show", str(show_dir),
+                            "transcribe", "--force", "--all", "--cluster", scheduler],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    with Client(scheduler) as client:
+        deadline = time.monotonic() + 60
+        while not client.processing() or not any(client.processing().values()):
+            assert time.monotonic() < deadline and run.poll() is None
+            time.sleep(0.05)
+        busy = next(address for address, tasks in client.processing().items() if tasks)
+        pid = client.run(os.getpid, workers=[busy])[busy]
+        os.kill(pid, signal.SIGKILL)          # the worker dies mid-episode
+    out, err = run.communicate(timeout=300)
+    assert run.returncode == 0, err
+    assert out.count("cues,") == 2
+    assert _transcripts(show_dir) == expected
