@@ -192,3 +192,17 @@ def test_search_finds_an_archived_episode(driver: Any, catalog: str) -> None:
     link = wait(lambda: driver.find_elements("css selector", "#results li a"))[0]
     assert "/episodes/weekly-brief-79/" in link.get_attribute("href")
     assert _errors(driver) == []
+
+
+def test_an_episode_without_transcript_still_plays_cleanly(driver: Any,
+                                                           tmp_path: Path) -> None:
+    show = tmp_path / "show"
+    shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns("script.txt", "*.sqlite*"))
+    for name in ("transcript.vtt", "transcript.words.json", "transcript.state.json"):
+        (show / "0002-houthis-red-sea-shipping" / name).unlink()
+    assert Cli(show)("publish", "--out", str(tmp_path / "public")).exit_code == 0
+    with chromium.serving(show, tmp_path / "public") as base:
+        _open(driver, base + "episodes/houthis-red-sea-shipping/?t=5")
+        wait(lambda: abs(_time(driver) - 5) < 0.5)
+        assert driver.execute_script("return document.querySelectorAll('track').length") == 0
+        assert _errors(driver) == []
