@@ -27,6 +27,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from report import percentile
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
@@ -94,11 +96,6 @@ async def load(port: int, tokens: list[str], clients: int, requests: int, second
                                   latencies, errors, random.Random(rng.random()))
                            for n in range(clients)))
     return latencies, errors, time.monotonic() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> None:

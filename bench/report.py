@@ -91,3 +91,9 @@ def minutes(seconds: float) -> str:
     """Seconds as "12 min 5 s"."""
     whole = round(seconds)
     return f"{whole // 60} min {whole % 60} s" if whole >= 60 else f"{whole} s"
+
+
+def percentile(values: list[float], share: float) -> float:
+    """The nearest-rank ``share`` percentile (0.95 for p95) of ``values``."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

@@ -35,6 +35,8 @@ from pathlib import Path
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH.parent))
 
+from report import percentile  # noqa: E402
+
 from warcast.search import IndexedEpisode, Passage, SearchIndex, Source, passages_of  # noqa: E402
 from warcast.transcripts import Cue, Transcript  # noqa: E402
 
@@ -138,11 +140,6 @@ def sources(episodes: list[IndexedEpisode]) -> list[Source]:
         out.append(Source(episode.slug, hashlib.sha256(data).hexdigest(),
                           lambda episode=episode: episode))
     return out
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main(argv: list[str] | None = None) -> None:

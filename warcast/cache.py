@@ -11,6 +11,7 @@ Entries not used by a publish are dropped at its end, so the cache holds one cat
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import pickle
 import sqlite3
@@ -86,11 +87,32 @@ def digest(*parts: object) -> str:
     return h.hexdigest()
 
 
-def stamps(paths: Iterable[Path | None]) -> list[tuple[str, int, int]]:
-    """(name, size, mtime) of each existing file: what tells whether it changed."""
+def stamps(paths: Iterable[Path | None], root: Path | None = None
+           ) -> list[tuple[str, int, int]]:
+    """(name, size, mtime) of each existing file: what tells whether it changed. Names are
+    relative to ``root`` when given, else the file names."""
     out = []
     for path in paths:
         if path is not None and path.is_file():
             stat = path.stat()
-            out.append((path.name, stat.st_size, stat.st_mtime_ns))
+            name = path.relative_to(root).as_posix() if root else path.name
+            out.append((name, stat.st_size, stat.st_mtime_ns))
     return out
+
+
+def tree_stamps(root: Path, skip: tuple[str, ...] = ()) -> list[tuple[str, int, int]]:
+    """Stamps of every file under ``root`` (sorted), leaving out ``__pycache__`` and the
+    top-level entries whose names start with one of ``skip``."""
+    return stamps((p for p in sorted(root.rglob("*"))
+                   if "__pycache__" not in p.parts
+                   and not (skip and p.relative_to(root).parts[0].startswith(skip))), root)
+
+
+@functools.lru_cache(maxsize=1)
+def code_stamps() -> tuple[tuple[str, int, int], ...]:
+    """warcast's own files (code, templates, static files), once per process: a new version
+    renders everything anew."""
+    import warcast
+
+    return (("version", 0, 0), (warcast.__version__, 0, 0),
+            *tree_stamps(Path(warcast.__file__).parent))

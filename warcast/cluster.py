@@ -111,10 +111,9 @@ def _on_cluster(jobs: Iterable[Job], address: str) -> Iterator[Done]:
                               hint="Check the address (tcp://host:8786) and that the "
                                    "scheduler is running") from None
     with client:
-        workers = max(1, len(client.scheduler_info().get("workers", {})))
-        threads = max(1, min(int(w.get("nthreads", 1)) for w in
-                             client.scheduler_info()["workers"].values())) \
-            if client.scheduler_info().get("workers") else 1
+        found = client.scheduler_info().get("workers", {})
+        workers = max(1, len(found))
+        threads = max(1, min((int(w.get("nthreads", 1)) for w in found.values()), default=1))
         queue = as_completed()
         source = iter(jobs)
 

@@ -161,13 +161,6 @@ def known_articles(folder: Path) -> dict[str, Article]:
         return {article.url: article for article in store.all()}
 
 
-def public_links(show: Show, episodes: list[Episode],
-                 articles: dict[str, Article]) -> dict[str, list[Link]]:
-    """For each public episode (by folder name), the links public output may show."""
-    return {episode.name: published(related(episode, articles))
-            for episode in episodes if not episode.members_only}
-
-
 def related_articles(links: dict[str, list[Link]],
                      articles: dict[str, Article]) -> dict[str, list[RelatedArticle]]:
     """Per episode, the articles to list under its description: episode links best first

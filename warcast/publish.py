@@ -8,20 +8,20 @@ moment the live feed only points at files that exist. Stale files go after the n
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from warcast.articles import Article
 from warcast.backlinks import render_backlinks
-from warcast.cache import RenderCache, digest, stamps
+from warcast.cache import RenderCache, code_stamps, digest, stamps, tree_stamps
 from warcast.chapters import is_url, render_chapters
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError
 from warcast.feed import build_feed, public_episodes
 from warcast.files import write_atomic
 from warcast.layout import FEED_FILE, Layout, MembersLayout
-from warcast.linking import known_articles, public_links, published, related, related_articles
+from warcast.linking import known_articles, published, related, related_articles
 from warcast.links import Link
 from warcast.lock import locked
 from warcast.members import BUNDLE_DIR, PLACEHOLDER
@@ -64,12 +64,14 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     show = load_show(folder)
     episodes = load_episodes(show)
     layout = Layout(show)
-    planned = plan_site(show, episodes, layout)
+    articles = known_articles(show.folder)
+    links = {e.name: published(related(e, articles)) for e in episodes}   # rejected left out
+    planned = plan_site(show, episodes, layout, articles, links)
     report = PublishReport(out=out, feed_url=show.feed_url,
                            episodes=len(public_episodes(episodes)),
                            members_only=len(episodes) - len(public_episodes(episodes)))
     private = MembersLayout(show, PLACEHOLDER)
-    private_files = plan_private(show, episodes, private)
+    private_files = plan_private(show, episodes, private, articles, links)
     previous = live(out)
     old_feed = (previous / FEED_FILE).read_bytes() \
         if previous and (previous / FEED_FILE).is_file() else None
@@ -96,20 +98,7 @@ _INPUTS_FILE = "inputs.json"
 def inputs_digest(folder: Path, out: Path) -> str:
     """A digest of every input's path, size and mtime (and warcast's own files): equal digests
     mean a publish would make exactly what is live, so it can stop at once."""
-    import warcast
-
-    parts = [str(out.absolute()), warcast.__version__]
-    roots = [(folder, True), (Path(warcast.__file__).parent, False)]
-    for root, is_show in roots:
-        for path in sorted(root.rglob("*")):
-            relative = path.relative_to(root).as_posix()
-            if is_show and relative.split("/")[0].startswith(_DERIVED):
-                continue
-            if "__pycache__" in path.parts or not path.is_file():
-                continue
-            stat = path.stat()
-            parts.append(f"{relative}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return digest(str(out.absolute()), code_stamps(), tree_stamps(folder, skip=_DERIVED))
 
 
 def _unchanged_since_last(out: Path, inputs: str) -> PublishReport | None:
@@ -157,37 +146,38 @@ def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: Publ
         done.unchanged
 
 
-def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout
+def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout,
+                 articles: dict[str, Article], links: dict[str, list[Link]]
                  ) -> dict[str, Content]:
     """The members' bundle: their feed of every episode, and the files and pages of the
     members-only episodes (public ones are served from the public site)."""
     from warcast.site import render_episode_pages
 
-    articles = known_articles(show.folder)
-    links = {e.name: published(related(e, articles)) for e in episodes}
     hidden = [e for e in episodes if e.members_only]
     transcripts = {e.name: load_transcript(e, show.language) for e in hidden if e.transcript}
     files: dict[str, Content] = {}
     for episode in hidden:
         files.update(_episode_files(episode, layout, transcripts.get(episode.name),
                                     links[episode.name]))
-    members_only = frozenset(url for url, a in articles.items() if a.members_only)
-    files.update(render_episode_pages(show, hidden, layout, links, transcripts, members_only))
+    files.update(render_episode_pages(show, hidden, layout, links,
+                                      lambda e: transcripts.get(e.name),
+                                      _members_only_urls(articles)))
     files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles),
                                   members=True)
     return files
 
 
-def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, Content]:
+def plan_site(show: Show, episodes: list[Episode], layout: Layout,
+              articles: dict[str, Article], every_link: dict[str, list[Link]]
+              ) -> dict[str, Content]:
     """Every output file, by output path: rendered bytes or a source file to copy. What an
     episode renders to is taken from the render cache when its inputs are unchanged."""
     from warcast.site import render_pages
 
-    articles = known_articles(show.folder)
-    links = public_links(show, episodes, articles)
     listed = public_episodes(episodes)
-    members_only = frozenset(url for url, a in articles.items() if a.members_only)
-    shared = digest(code_stamp(), (show.folder / "show.toml").read_bytes(), layout.base,
+    links = {e.name: every_link[e.name] for e in listed}   # no members-only episode
+    members_only = _members_only_urls(articles)
+    shared = digest(code_stamps(), (show.folder / "show.toml").read_bytes(), layout.base,
                     layout.media_base, show.language, stamps([show.cover]),
                     _override_stamps(show.folder), sorted(members_only))
     keys = {e.name: digest(shared, stamps(sorted(e.folder.iterdir())),
@@ -223,19 +213,13 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout) -> dict[str, 
     return files
 
 
-def code_stamp() -> list[tuple[str, int, int]]:
-    """warcast's own files (code, templates, static files): a new version renders anew."""
-    import warcast
-
-    root = Path(warcast.__file__).parent
-    return [(p.relative_to(root).as_posix(), *p.stat()[6:7], p.stat().st_mtime_ns)
-            for p in sorted(root.rglob("*")) if p.is_file() and "__pycache__" not in p.parts]
+def _members_only_urls(articles: dict[str, Article]) -> frozenset[str]:
+    return frozenset(url for url, article in articles.items() if article.members_only)
 
 
 def _override_stamps(folder: Path) -> list[tuple[str, int, int]]:
-    paths = [p for name in ("templates", "static") if (folder / name).is_dir()
-             for p in sorted((folder / name).rglob("*"))]
-    return stamps(paths)
+    return [stamp for name in ("templates", "static") if (folder / name).is_dir()
+            for stamp in tree_stamps(folder / name)]
 
 
 def _episode_files(episode: Episode, layout: Layout, transcript: Transcript | None,

@@ -80,7 +80,7 @@ def release(planned: dict[str, Content], out: Path,
     if current is not None and out.is_symlink() and not report.written and not report.removed:
         return report
     try:
-        new = _build(planned, same, current, out, manifest)
+        new = _build(planned, same, current, out)
         try:
             check(new)
         except BaseException:
@@ -96,18 +96,12 @@ def release(planned: dict[str, Content], out: Path,
     return report
 
 
-def _build(planned: dict[str, Content], same: dict[str, str], current: Path | None, out: Path,
-           manifest: dict) -> Path:
+def _build(planned: dict[str, Content], same: dict[str, str], current: Path | None,
+           out: Path) -> Path:
     """The next generation, complete, beside the live one."""
     folder = generations(out)
     folder.mkdir(parents=True, exist_ok=True)
-    keep = {current.resolve()} if current else set()
-    for old in folder.iterdir():   # what a killed run left half-built
-        if old.is_dir() and old.resolve() not in keep and not _is_previous(old, out):
-            shutil.rmtree(old, ignore_errors=True)
-    for stray in folder.glob("*.manifest.json"):
-        if not (folder / stray.name.split(".")[0]).is_dir():
-            stray.unlink()
+    _clear_unreleased(folder, current)
     new = folder / f"{_next_number(folder):06d}"
     new.mkdir()
     digests = {}
@@ -154,15 +148,17 @@ def _prune(out: Path, keep: Path) -> None:
             manifest_path(old).unlink(missing_ok=True)
 
 
-def _is_previous(old: Path, out: Path) -> bool:
-    """True for the generation that was live before the current one (kept for rollback): the
-    newest complete generation older than the live one."""
-    current = live(out)
-    if current is None or not manifest_path(old).is_file():
-        return False
-    older = sorted(p.name for p in generations(out).iterdir()
-                   if p.is_dir() and p.name < current.name and manifest_path(p).is_file())
-    return bool(older) and old.name == older[-1]
+def _clear_unreleased(folder: Path, current: Path | None) -> None:
+    """Remove what killed runs built but never switched to: every generation (and manifest)
+    newer than the live one. Older ones were live once; ``_prune`` keeps the last of them."""
+    live_number = current.name if current is not None and current.name.isdigit() else ""
+    for entry in folder.iterdir():
+        number = entry.name.split(".")[0]
+        if number.isdigit() and number > live_number:
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
 
 
 def _next_number(folder: Path) -> int:

@@ -76,95 +76,85 @@ class EpisodeView:
     jsonld: dict[str, object] = field(default_factory=dict)
 
 
+class _Pages:
+    """Renders templates for one show: relative links from each page's own path."""
+
+    def __init__(self, show: Show, layout: Layout, **common: object) -> None:
+        self.env = _environment(show)
+        assets = _assets(show)
+        self.files: dict[str, bytes] = assets.pop("_files")  # type: ignore[assignment]
+        self.assets: dict[str, str] = assets  # type: ignore[assignment]
+        self.layout = layout
+        self.common = {"show": show, "layout": layout, **common}
+
+    def render(self, template: str, path: str, **values: object) -> bytes:
+        def rel(target: str) -> str:
+            return self.layout.relative(path, target)
+        asset = {name: rel(target) for name, target in self.assets.items()}
+        return self.env.get_template(template).render(
+            rel=rel, asset=asset, path=path, **self.common, **values).encode("utf-8")
+
+
 def render_pages(show: Show, episodes: list[Episode], layout: Layout,
-                 links: dict[str, list[Link]] | None = None,
-                 transcripts: dict[str, Transcript] | Callable[[Episode], Transcript | None]
-                 | None = None,
+                 links: dict[str, list[Link]],
+                 transcript_of: Callable[[Episode], Transcript | None],
                  members_only_urls: frozenset[str] = frozenset(),
                  cache: RenderCache | None = None,
                  keys: dict[str, str] | None = None) -> dict[str, bytes]:
     """Every page and site file by output path (bytes); only public episodes appear.
 
-    ``transcripts`` maps episode folder names to transcripts, or is a function loading one;
-    with a ``cache`` and per-episode ``keys`` (digests of their inputs), an episode whose key
-    is cached is not rendered (nor its transcript loaded) again.
+    ``transcript_of`` loads an episode's transcript; with a ``cache`` and per-episode ``keys``
+    (digests of their inputs), an episode whose key is cached is not rendered (nor its
+    transcript loaded) again.
     """
-    links = links or {}
-    transcript_of = _transcript_source(transcripts)
-    env = _environment(show)
-    assets = _assets(show)
+    pages = _Pages(show, layout, feed_url=show.feed_url, subscribe=_subscribe(show.feed_url),
+                   series=_series_jsonld(show, layout))
     listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
                     reverse=True)
     listing = [_episode_view(show, e, layout, links.get(e.name, []), None, members_only_urls)
                for e in listed]
-    common = {"show": show, "layout": layout, "feed_url": show.feed_url,
-              "subscribe": _subscribe(show.feed_url), "series": _series_jsonld(show, layout)}
-
-    def render(template: str, path: str, **values: object) -> str:
-        def rel(target: str) -> str:
-            return layout.relative(path, target)
-        asset = {name: rel(target) for name, target in assets.items() if name != "_files"}
-        return env.get_template(template).render(rel=rel, asset=asset, path=path,
-                                                 **common, **values)
-
-    pages = {
-        "index.html": render("index.html", "index.html", episodes=listing[:HOME_EPISODES],
-                             more=len(listing) > HOME_EPISODES).encode("utf-8"),
-        ARCHIVE_PAGE: render("episodes.html", ARCHIVE_PAGE, episodes=listing).encode("utf-8"),
-        SEARCH_PAGE: render("search.html", SEARCH_PAGE,
-                            archive=bool(split_search(listing)[1])).encode("utf-8"),
+    files = {
+        "index.html": pages.render("index.html", "index.html", episodes=listing[:HOME_EPISODES],
+                                   more=len(listing) > HOME_EPISODES),
+        ARCHIVE_PAGE: pages.render("episodes.html", ARCHIVE_PAGE, episodes=listing),
+        SEARCH_PAGE: pages.render("search.html", SEARCH_PAGE,
+                                  archive=bool(split_search(listing)[1])),
     }
     sources: dict[str, bytes] = {}
     for light in listing:
         episode = light.episode
         key = f"page:{keys[episode.name]}" if cache is not None and keys else None
-        cached = cache.get(key) if key else None
+        cached = cache.get(key) if cache is not None and key else None
         if cached is None:
             view = _episode_view(show, episode, layout, links.get(episode.name, []),
                                  transcript_of(episode), members_only_urls)
-            cached = {"page": render("episode.html", view.path, view=view,
-                                     episode=episode).encode("utf-8"),
+            cached = {"page": pages.render("episode.html", view.path, view=view,
+                                           episode=episode),
                       "source": source_page(view, show.language).encode("utf-8")}
-            if key:
-                cache.put(key, cached)  # type: ignore[union-attr]
-        pages[light.path] = cached["page"]
+            if cache is not None and key:
+                cache.put(key, cached)
+        files[light.path] = cached["page"]
         sources[light.path] = cached["source"]
-    files = dict(pages)
-    files.update(assets["_files"])  # type: ignore[arg-type]
+    files.update(pages.files)
     files.update(sitemaps(show, layout, listing))
     files.update(search_bundle(sources, show.language, cache))
     files["robots.txt"] = _robots(layout)
     return files
 
 
-def _transcript_source(transcripts: dict[str, Transcript] | Callable[[Episode], Transcript | None]
-                       | None) -> Callable[[Episode], Transcript | None]:
-    if callable(transcripts):
-        return transcripts
-    known = transcripts or {}
-    return lambda episode: known.get(episode.name)
-
-
 def render_episode_pages(show: Show, episodes: list[Episode], layout: Layout,
-                         links: dict[str, list[Link]], transcripts: dict[str, Transcript],
+                         links: dict[str, list[Link]],
+                         transcript_of: Callable[[Episode], Transcript | None],
                          members_only_urls: frozenset[str] = frozenset()) -> dict[str, bytes]:
     """Just the pages of ``episodes`` (members-only ones included) and the static files they
     use: the members' private pages."""
-    env = _environment(show)
-    assets = _assets(show)
-    common = {"show": show, "layout": layout, "feed_url": layout.url(FEED_FILE),
-              "subscribe": [], "series": _series_jsonld(show, layout)}
-    files: dict[str, bytes] = dict(assets["_files"])  # type: ignore[call-overload]
+    pages = _Pages(show, layout, feed_url=layout.url(FEED_FILE), subscribe=[],
+                   series=_series_jsonld(show, layout))
+    files = dict(pages.files)
     for episode in episodes:
         view = _episode_view(show, episode, layout, links.get(episode.name, []),
-                             transcripts.get(episode.name), members_only_urls)
-
-        def rel(target: str, path: str = view.path) -> str:
-            return layout.relative(path, target)
-        asset = {name: rel(t) for name, t in assets.items() if name != "_files"}
-        files[view.path] = env.get_template("episode.html").render(
-            rel=rel, asset=asset, path=view.path, view=view, episode=episode,
-            **common).encode("utf-8")
+                             transcript_of(episode), members_only_urls)
+        files[view.path] = pages.render("episode.html", view.path, view=view, episode=episode)
     return files
 
 

@@ -92,10 +92,6 @@ def _bundle(pages: list[tuple[str, bytes]], subdir: str, language: str,
 
 def source_page(view, language: str) -> str:  # type: ignore[no-untyped-def]
     """The page Pagefind indexes for one episode (never published itself)."""
-    return _source_page(view, language)
-
-
-def _source_page(view, language: str) -> str:  # type: ignore[no-untyped-def]
     episode = view.episode
     parts = [f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8">'
              f"<title>{escape(episode.title)}</title></head><body><main data-pagefind-body>",

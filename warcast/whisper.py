@@ -10,6 +10,7 @@ faster-whisper is imported only here, and only when a model is loaded.
 from __future__ import annotations
 
 import difflib
+import functools
 import os
 import re
 from collections.abc import Callable, Iterator
@@ -45,7 +46,7 @@ class WhisperOptions:
     batch_size: int = 16         # 0: faster-whisper's sequential mode
     vad: bool = True
     glossary: tuple[str, ...] = ()
-    piece_seconds: float = 300.0   # 10-minute pieces: +420 MB peak for +5 % speed (bench/)
+    piece_seconds: float = 300.0   # 10-minute pieces were +5 % speed, +420 MB (README)
     threads: int = 0             # 0: every core
 
 
@@ -215,16 +216,22 @@ class _LeanModel:
 
 def _release_free_memory() -> None:
     """Hand freed heap pages back to the system between pieces (glibc keeps them otherwise)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, looked up once; None on other C libraries."""
     import ctypes
     import ctypes.util
 
     name = ctypes.util.find_library("c")
     try:
-        libc = ctypes.CDLL(name) if name else None
-        if libc is not None and hasattr(libc, "malloc_trim"):
-            libc.malloc_trim(0)
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
     except OSError:
-        pass
+        return None
 
 
 def _is_speech(segment: Any) -> bool:

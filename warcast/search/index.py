@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
+import functools
 import hashlib
 import json
 import math
@@ -149,6 +150,7 @@ class UpdateReport:
     unchanged: int = 0
 
 
+@functools.lru_cache(maxsize=1)
 def check_fts5() -> None:
     """Fail clearly when this Python's SQLite was built without FTS5."""
     connection = sqlite3.connect(":memory:")
