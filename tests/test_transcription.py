@@ -220,3 +220,24 @@ def test_every_input_format_is_published_and_transcribed(cli: Cli, speech_dir: P
     text = (folder / "transcript.vtt").read_text()
     assert "agenda" in text and "Red Sea" in text
     assert cli("publish", "--out", str(tmp_path / "public")).exit_code == 0
+
+
+def test_audio_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> None:
+    from warcast.cache import remembered_digest
+
+    audio = tmp_path / "0001-x" / "audio.mp3"
+    audio.parent.mkdir()
+    audio.write_bytes(b"first")
+    calls: list[Path] = []
+
+    def compute(path: Path) -> str:
+        calls.append(path)
+        return path.read_bytes().decode()
+
+    assert remembered_digest(tmp_path, audio, compute) == "first"
+    assert remembered_digest(tmp_path, audio, compute) == "first"
+    assert len(calls) == 1
+    audio.write_bytes(b"other")
+    os.utime(audio, ns=(1, 1))
+    assert remembered_digest(tmp_path, audio, compute) == "other"
+    assert len(calls) == 2

@@ -15,7 +15,7 @@ import functools
 import hashlib
 import pickle
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 CACHE_DIR = ".cache"
@@ -116,3 +116,32 @@ def code_stamps() -> tuple[tuple[str, int, int], ...]:
 
     return (("version", 0, 0), (warcast.__version__, 0, 0),
             *tree_stamps(Path(warcast.__file__).parent))
+
+
+def remembered_digest(show_folder: Path, path: Path, compute: Callable[[Path], str]) -> str:
+    """``compute(path)`` (a digest of a large file, such as an hour of audio), done again only
+    when the file's size or mtime changed since it was last computed."""
+    import json
+
+    from warcast.files import write_atomic
+
+    record = show_folder / CACHE_DIR / "digests.json"
+    try:
+        known = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        known = {}
+    if not isinstance(known, dict):
+        known = {}
+    stat = path.stat()
+    key = path.relative_to(show_folder).as_posix() if path.is_relative_to(show_folder) \
+        else str(path)
+    stamp = [stat.st_size, stat.st_mtime_ns]
+    entry = known.get(key)
+    if isinstance(entry, list) and len(entry) == 3 and entry[:2] == stamp:
+        return str(entry[2])
+    value = compute(path)
+    known[key] = [*stamp, value]
+    with contextlib.suppress(OSError):
+        record.parent.mkdir(exist_ok=True)
+        write_atomic(record, (json.dumps(known, sort_keys=True) + "\n").encode())
+    return value

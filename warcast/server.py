@@ -114,14 +114,13 @@ def create_app(show_folder: Path, out: Path) -> Any:
     """The ASGI application serving ``out`` and the show in ``show_folder``."""
     from starlette.applications import Starlette
     from starlette.requests import Request
-    from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+    from starlette.responses import JSONResponse, Response
     from starlette.routing import Mount, Route
     from starlette.staticfiles import StaticFiles
 
     private = show_folder / BUNDLE_DIR
     failures = _Failures()
     readers = _Readers(show_folder)
-    not_found = PlainTextResponse("Not Found", status_code=404)
 
     def search_with(index: Path, request: Request) -> JSONResponse:
         try:
@@ -149,13 +148,12 @@ def create_app(show_folder: Path, out: Path) -> Any:
             delay = failures.delay(client)
             if delay:
                 await asyncio.sleep(delay)
-            return not_found
+            return _not_found()
         rest = request.path_params.get("rest", "")
         if rest == "api/search":
             return await asyncio.to_thread(search_with, index_path(show_folder, members=True),
                                            request)
-        return _member_file(rest, token, private, out, readers, not_found, FileResponse,
-                            Response)
+        return _member_file(rest, token, private, out, readers)
 
     routes = [Route("/api/search", public_search, methods=["GET", "HEAD"]),
               Route("/members/{token}/{rest:path}", members, methods=["GET", "HEAD"]),
@@ -165,28 +163,36 @@ def create_app(show_folder: Path, out: Path) -> Any:
     return Starlette(routes=routes)
 
 
-def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Readers,
-                 not_found: Any, file_response: Any, response: Any) -> Any:
+def _not_found() -> Any:
+    """The same plain 404 for a missing page and for a token that is not (or no longer) good."""
+    from starlette.responses import PlainTextResponse
+
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Readers) -> Any:
     """A file of the members' bundle (its placeholder replaced by the member's token) or,
     for what is shared, of the public site."""
+    from starlette.responses import FileResponse, Response
+
     relative = Path(rest or "feed.xml")
     if rest.endswith("/") or rest == "":
         relative = relative / "index.html" if rest else Path("feed.xml")
     if ".." in relative.parts or relative.is_absolute() or \
             any(part.startswith(".") for part in relative.parts):
-        return not_found
+        return _not_found()
     for folder in (private, out):
         path = folder / relative
         if path.is_file():
             break
     else:
-        return not_found
+        return _not_found()
     kind = TEXT_TYPES.get(path.suffix.lower())
     headers = {"Cache-Control": "private, no-store", "X-Robots-Tag": "noindex"}
     if kind is not None and folder == private:
         body = readers.text(path).replace(PLACEHOLDER.encode(), token.encode())
-        return response(body, media_type=kind, headers=headers)
-    return file_response(path, headers=headers)
+        return Response(body, media_type=kind, headers=headers)
+    return FileResponse(path, headers=headers)
 
 
 def _filters(params: Any) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from warcast.cache import remembered_digest
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
@@ -89,65 +90,78 @@ def _transcribe_fanned(show: Show, chosen: list[Episode], options: WhisperOption
                        ) -> Iterator[TranscriptionResult]:
     from warcast.cluster import Job, fan_out
 
-    todo: dict[str, Episode] = {}
+    todo: dict[str, tuple[Episode, _Plan]] = {}
     for episode in chosen:
-        skipped = _skip(episode, options, force)
-        if skipped is not None:
-            yield skipped
+        plan = _plan(episode, options, force)
+        if plan.done is not None:
+            yield plan.done
         else:
-            todo[episode.name] = episode
+            todo[episode.name] = (episode, plan)
     jobs = (Job(e.name, e.audio.path.read_bytes(), e.audio.path.suffix.lower(), options,
-                tuple(p.name for p in (*show.hosts, *e.guests))) for e in todo.values())
+                _names(show, e)) for e, _ in todo.values())
     started = time.monotonic()
     failures = []
     for done in fan_out(jobs, cluster=cluster, workers=workers):
-        episode = todo[done.name]
+        episode, plan = todo[done.name]
         if done.error is not None:
             failures.append(done.error)
             continue
-        yield _finish(episode, options, done.timed_words(), done.seconds,
+        yield _finish(episode, plan, options.language, done.timed_words(), done.seconds,
                       time.monotonic() - started)
     if failures:
         more = f" (and {len(failures) - 1} more)" if len(failures) > 1 else ""
         raise TranscriptError(f"{failures[0]}{more}")
 
 
-def _skip(episode: Episode, options: WhisperOptions, force: bool) -> TranscriptionResult | None:
-    """The result for an episode that needs no transcription now, else None."""
+@dataclass(frozen=True)
+class _Plan:
+    """What an episode needs: ``done`` when nothing (up to date or edited by hand), else the
+    inputs to record and the state file as it is (each read once: hashing audio is slow)."""
+
+    done: TranscriptionResult | None
+    inputs: dict
+    state: dict
+
+
+def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
     folder = episode.folder
     state = _read_state(folder / STATE_FILE)
     if _edited_by_hand(folder / SOURCE_FILE, state) and not force:
-        return TranscriptionResult(episode, "kept (edited by hand)")
-    if not force and state.get("inputs") == _fingerprint(episode, options) \
-            and (folder / SOURCE_FILE).is_file():
-        return TranscriptionResult(episode, "up to date")
-    return None
+        return _Plan(TranscriptionResult(episode, "kept (edited by hand)"), {}, state)
+    inputs = _fingerprint(episode, options)
+    if not force and state.get("inputs") == inputs and (folder / SOURCE_FILE).is_file():
+        return _Plan(TranscriptionResult(episode, "up to date"), inputs, state)
+    return _Plan(None, inputs, state)
 
 
-def _finish(episode: Episode, options: WhisperOptions, words: list[Word], seconds: float,
+def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], seconds: float,
             wall: float) -> TranscriptionResult:
     """Write the transcript made of ``words``; the result for the summary line."""
     cues = cues_from_words(words, speakers=episode.turns)
-    transcript = Transcript(cues=cues, language=options.language)
-    _write(episode.folder, transcript, _fingerprint(episode, options),
-           _read_state(episode.folder / STATE_FILE))
+    transcript = Transcript(cues=cues, language=language)
+    _write(episode.folder, transcript, plan.inputs, plan.state)
     result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
     if transcript.is_empty:
         result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
     return result
 
 
+def _names(show: Show, episode: Episode) -> tuple[str, ...]:
+    """The hosts' and guests' names: hotwords, so that they come out spelled right."""
+    return tuple(p.name for p in (*show.hosts, *episode.guests))
+
+
 def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,
                        force: bool = False,
                        progress: Callable[[float], None] | None = None) -> TranscriptionResult:
     """Make ``transcript.vtt`` for one episode unless it is up to date or edited by hand."""
-    skipped = _skip(episode, options, force)
-    if skipped is not None:
-        return skipped
+    plan = _plan(episode, options, force)
+    if plan.done is not None:
+        return plan.done
     started = time.monotonic()
-    names = tuple(p.name for p in (*show.hosts, *episode.guests))
-    words, seconds = transcribe_words(episode.audio.path, options, progress, hotwords=names)
-    return _finish(episode, options, words, seconds, time.monotonic() - started)
+    words, seconds = transcribe_words(episode.audio.path, options, progress,
+                                      hotwords=_names(show, episode))
+    return _finish(episode, plan, options.language, words, seconds, time.monotonic() - started)
 
 
 def _fingerprint(episode: Episode, options: WhisperOptions) -> dict[str, object]:
@@ -158,10 +172,10 @@ def _fingerprint(episode: Episode, options: WhisperOptions) -> dict[str, object]
 
 
 def _audio_digest(episode: Episode) -> str:
-    """The sound itself: tagging MP3/M4A must not make a transcript look out of date."""
-    if episode.audio.kind in ("mp3", "m4a"):
-        return audio_payload_digest(episode.audio.path)
-    return file_sha256(episode.audio.path)
+    """The sound itself: tagging MP3/M4A must not make a transcript look out of date.
+    Remembered by file stamp, so an unchanged back catalog is not read again on every run."""
+    compute = audio_payload_digest if episode.audio.kind in ("mp3", "m4a") else file_sha256
+    return remembered_digest(episode.folder.parent, episode.audio.path, compute)
 
 
 

@@ -7,12 +7,11 @@ Two indexes live in the show folder (derived data, rebuilt by ``warcast index``)
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from warcast.cache import digest, stamps
 from warcast.episodes import Episode, load_episodes
-from warcast.files import file_sha256
 from warcast.layout import Layout
 from warcast.lock import locked
 from warcast.search.index import (
@@ -82,14 +81,13 @@ def index_show(folder: Path, show: Show | None = None,
 
 
 def _source(show: Show, episode: Episode, layout: Layout) -> Source:
-    """The episode for the index, keyed by digests of its files: unchanged episodes are not
-    even read."""
-    parts = [layout.url(layout.page(episode)), layout.audio_url(episode), show.language,
-             str(PASSAGE_SECONDS), str(PASSAGE_CHARS)]
-    for path in (episode.folder / "episode.toml", episode.folder / "notes.md",
-                 episode.transcript, episode.folder / WORDS_FILE):
-        parts.append(file_sha256(path) if path is not None and path.is_file() else "-")
-    key = hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+    """The episode for the index, keyed by the stamps (size, mtime) of its files, as the render
+    cache keys them: unchanged episodes are not even read (hashing every transcript and word
+    timing file of a large catalog would take seconds)."""
+    files = (episode.folder / "episode.toml", episode.folder / "notes.md", episode.transcript,
+             episode.folder / WORDS_FILE)
+    key = digest(layout.url(layout.page(episode)), layout.audio_url(episode), show.language,
+                 PASSAGE_SECONDS, PASSAGE_CHARS, stamps(files))[:32]
     return Source(episode.slug, key, lambda: indexed_episode(show, episode, layout))
 
 
