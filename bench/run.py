@@ -90,6 +90,7 @@ def main() -> None:
     for script, arguments in (("search.py", ["--hours", "100"] if quick else []),
                               ("load.py", ["--requests", "4000"] if quick else []),
                               ("catalog.py", ["--episodes", "100"] if quick else []),
+                              ("importing.py", ["--items", "200"] if quick else []),
                               ("fanout.py", [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
@@ -99,7 +100,7 @@ def main() -> None:
 def summary() -> None:
     """One table of every benchmark's results: results/summary.{md,json}."""
     parts = {}
-    for name in ("results", "linking", "search", "load", "catalog", "fanout"):
+    for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout"):
         path = RESULTS / f"{name}.json"
         if path.is_file():
             parts[name] = json.loads(path.read_text(encoding="utf-8"))

@@ -61,18 +61,44 @@ _FIX = "Export the episode again as MP3 or M4A and replace the file"
 
 @dataclass(frozen=True)
 class AudioInfo:
-    """Facts about one audio file, as read from it."""
+    """Facts about one episode's audio: read from the local file when there is one, else as an
+    imported feed declared them (``size`` and ``duration`` are 0 when it did not say).
 
-    path: Path
-    kind: str  # key of FORMATS
+    ``url`` is set when the audio is served from elsewhere (an imported back catalog): the feed
+    keeps that URL and warcast never copies the file. ``path`` is None when there is no local
+    copy, so the episode can be published but not tagged or transcribed.
+    """
+
+    path: Path | None
+    kind: str  # key of FORMATS ("" for a remote file of another kind)
     mime: str
     size: int
     duration: float  # seconds
+    url: str | None = None
+
+    @property
+    def suffix(self) -> str:
+        """The file extension, lower case (from the local file, else from the URL's path)."""
+        if self.path is not None:
+            return self.path.suffix.lower()
+        from urllib.parse import urlsplit
+
+        return Path(urlsplit(self.url or "").path).suffix.lower()
 
     @property
     def seconds(self) -> int:
         """Whole seconds, rounded, as podcast apps show it."""
         return int(self.duration + 0.5)
+
+
+def remote(url: str, *, mime: str, size: int, duration: float,
+           local: AudioInfo | None = None) -> AudioInfo:
+    """Audio served at ``url``; facts from the ``local`` copy when there is one."""
+    if local is not None:
+        return AudioInfo(local.path, local.kind, local.mime, local.size, local.duration, url)
+    info = AudioInfo(None, "", mime, size, duration, url)
+    kind = next((k for k, extensions in FORMATS.items() if info.suffix in extensions), "")
+    return AudioInfo(None, kind, mime, size, duration, url)
 
 
 def probe(path: Path) -> AudioInfo:

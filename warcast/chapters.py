@@ -42,11 +42,11 @@ def render_chapters(episode: Episode, image_url: dict[str, str],
 
 
 def _entry(episode: Episode, index: int, chapter: Chapter, image_url: dict[str, str]) -> dict:
-    entry: dict[str, object] = {
-        "startTime": _number(chapter.start),
-        "endTime": _number(chapter_end(episode, index)),
-        "title": chapter.title,
-    }
+    entry: dict[str, object] = {"startTime": _number(chapter.start)}
+    end = chapter_end(episode, index)
+    if end > chapter.start:   # the last chapter of audio of unknown length has no end
+        entry["endTime"] = _number(end)
+    entry["title"] = chapter.title
     if chapter.image:
         entry["img"] = chapter.image if is_url(chapter.image) else image_url[chapter.image]
     if chapter.url:

@@ -123,6 +123,83 @@ def new(obj: Context, audio: Path, title: str, published: str | None, members_on
             f"show notes in notes.md.")
 
 
+@main.command("import")
+@click.argument("feed")
+@click.option("--base-url", help="Where warcast will publish the show (needed when the show "
+              "folder has no show.toml yet).")
+@click.option("--download-audio", is_flag=True,
+              help="Also download each episode's audio into its folder (resumable; the feed "
+                   "keeps the old audio URLs).")
+@click.option("--no-fetch", is_flag=True,
+              help="Download nothing the feed links to (artwork, chapters, transcripts): "
+                   "keep them as links.")
+@click.option("--force", is_flag=True, help="Replace episodes edited since the last import.")
+@click.option("--forwarding-feed", "forwarding", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write the old feed, unchanged but for itunes:new-feed-url pointing "
+                   "here, to this file (for an old host that serves a feed file).")
+@quiet_option
+@click.pass_obj
+def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
+            no_fetch: bool, force: bool, forwarding: Path | None) -> None:
+    """Import a show from its feed on another host (a file or an http(s) URL).
+
+    Creates show.toml when there is none, and one episode folder per item: guid exactly as
+    it was, the enclosure URL kept as the audio's address, dates, numbers, notes, people,
+    chapters and transcripts. Run it again to add new items and update changed ones; episodes
+    edited since the last import are left alone and listed.
+
+    \b
+    Example:
+        warcast --show myshow import https://old-host.example/feed.rss \\
+            --base-url https://pod.example.org
+        warcast --show myshow import https://old-host.example/feed.rss --download-audio \\
+            --forwarding-feed old-feed.xml
+    """
+    from warcast.errors import FeedError
+    from warcast.imports import import_feed
+    from warcast.progress import Progress, megabytes
+
+    bars: dict[str, Progress] = {}
+
+    def progress(name: str, done: int, total: int) -> None:
+        bar = bars.setdefault(name, Progress(name, total, enabled=not obj.quiet,
+                                             unit=megabytes))
+        bar.update(done)
+
+    report = import_feed(obj.show, feed, base_url=base_url, download_audio=download_audio,
+                         fetch=not no_fetch, force=force, forwarding=forwarding,
+                         progress=progress)
+    for bar in bars.values():
+        bar.close()
+    if report.created_show:
+        obj.say(f"Created {obj.show / 'show.toml'} from the feed's channel.")
+    obj.say(f"Imported {report.items} episodes from {feed}: {len(report.new)} new, "
+            f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
+            + (f", {len(report.downloaded)} audio files downloaded" if report.downloaded else "")
+            + ".")
+    if not obj.quiet:
+        for line in report.notices:
+            click.echo(f"note: {line}", err=True)
+    for label, names in (("edited since the last import, left alone (--force replaces them)",
+                          report.edited),
+                         ("not made by an import, left alone", report.foreign),
+                         ("no longer in the feed, kept", report.gone)):
+        if names:
+            click.echo(f"warning: {len(names)} episodes {label}: {', '.join(names)}", err=True)
+    for failure in report.rejected + report.failures:
+        click.echo(f"error: {failure}", err=True)
+    if report.rejected:
+        raise FeedError(f"{len(report.rejected)} items of the feed could not be imported",
+                        hint="See the errors above; the other episodes were imported")
+    if report.failures:
+        raise FeedError(f"{len(report.failures)} audio downloads did not complete",
+                        hint="Run the same import again to resume them")
+    if report.forwarding:
+        obj.say(f"Wrote {forwarding}: the old feed pointing apps at {report.forwarding}; put it "
+                "where the old feed is served once the new one is live.")
+    obj.say(f"Next: warcast --show {obj.show} publish")
+
+
 def _published(value: str | None) -> dt.datetime:
     if value is None:
         return dt.datetime.now().astimezone().replace(microsecond=0)
@@ -156,6 +233,9 @@ def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
 
     for episode, changes in tag_show(obj.show, episodes, dry_run=dry_run):
         verb = "would change" if dry_run else "tagged"
+        if changes is None:
+            obj.say(f"{episode.name}: skipped (its audio is served from {episode.audio.url})")
+            continue
         if not changes:
             obj.say(f"{episode.name}: up to date")
             continue

@@ -1,7 +1,9 @@
 """Episodes: each ``NNNN-slug/`` folder of the show loaded into a validated model.
 
-An episode folder holds ``episode.toml`` (metadata), ``notes.md`` (show notes, optional), the
-audio file and, once made, transcripts. Duration, byte length and MIME type come from the audio.
+An episode folder holds ``episode.toml`` (metadata), ``notes.md`` or ``notes.html`` (show notes,
+optional), the audio file and, once made, transcripts. Duration, byte length and MIME type come
+from the audio. An imported episode may instead name ``audio_url``: audio served elsewhere,
+whose facts (``audio_bytes``, ``audio_type``, ``duration``) are what the old feed declared.
 """
 
 from __future__ import annotations
@@ -14,21 +16,22 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.audio import AudioInfo, probe
+from warcast.audio import MEDIA_TYPES, AudioInfo, probe, remote
 from warcast.errors import SourceError
 from warcast.files import create_exclusive, read_text, read_toml, toml_string
-from warcast.notes import plain_text, render_notes
+from warcast.notes import plain_text, render_notes, sanitize_html
 from warcast.show import Person, Show, inside, person
 from warcast.source import SourceTable
 
 EPISODE_FILE = "episode.toml"
 NOTES_FILE = "notes.md"
+NOTES_HTML_FILE = "notes.html"   # imported show notes: HTML, sanitized again on every load
 EPISODE_TYPES = ("full", "trailer", "bonus")
 FOLDER_PATTERN = re.compile(r"^(\d{1,6})-([a-z0-9]+(?:-[a-z0-9]+)*)$")
 _KEYS = {
     "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
     "keywords", "guests", "chapters", "members_only", "image", "block", "season_name", "turns",
-    "links",
+    "links", "audio_url", "audio_bytes", "audio_type", "duration", "chapters_url", "transcripts",
 }
 LINK_DECISIONS = ("pinned", "rejected")
 TRANSCRIPT_FILE = "transcript.vtt"
@@ -41,6 +44,17 @@ class Chapter:
     title: str
     url: str | None = None
     image: str | None = None  # an absolute URL, or a file name in the episode folder
+
+
+@dataclass(frozen=True)
+class TranscriptLink:
+    """A transcript published elsewhere (kept from an imported feed when it could not be
+    downloaded): the feed links it until the episode has a transcript of its own."""
+
+    url: str
+    type: str
+    language: str | None = None
+    rel: str | None = None
 
 
 @dataclass(frozen=True)
@@ -80,6 +94,8 @@ class Episode:
     turns: tuple[tuple[float, str], ...]
     transcript: Path | None
     decisions: tuple[Decision, ...] = ()
+    chapters_url: str | None = None            # chapters published elsewhere (imported)
+    transcript_links: tuple[TranscriptLink, ...] = ()
 
     @property
     def name(self) -> str:
@@ -146,9 +162,8 @@ def load_episode(show: Show, folder: Path) -> Episode:
     table = SourceTable(read_toml(path, what="episode file"), path)
     table.reject_unknown(_KEYS)
     ordinal_text, slug = FOLDER_PATTERN.match(folder.name).groups()  # type: ignore[union-attr]
-    audio = probe(inside(folder, table.text("audio"), table, "audio"))
-    notes = folder / NOTES_FILE
-    notes_html = render_notes(read_text(notes, what="show notes")) if notes.exists() else ""
+    audio = _audio(table, folder)
+    notes_html = _notes(folder)
     kind = table.choice("type", EPISODE_TYPES, "full")
     guests = tuple(person(item, "guest") for item in table.tables("guests"))
     return Episode(
@@ -156,7 +171,7 @@ def load_episode(show: Show, folder: Path) -> Episode:
         ordinal=int(ordinal_text),
         slug=slug,
         title=table.text("title"),
-        number=_number(table, kind),
+        number=_number(table, kind, show.type),
         season=table.integer("season", None, minimum=1),
         season_name=table.optional_text("season_name"),
         type=kind,
@@ -175,12 +190,55 @@ def load_episode(show: Show, folder: Path) -> Episode:
         turns=_turns(table, {p.name for p in (*show.hosts, *guests)}, audio.duration),
         transcript=folder / TRANSCRIPT_FILE if (folder / TRANSCRIPT_FILE).is_file() else None,
         decisions=_decisions(table, audio.duration),
+        chapters_url=table.optional_url("chapters_url"),
+        transcript_links=tuple(_transcript_link(item) for item in table.tables("transcripts")),
     )
 
 
-def _number(table: SourceTable, kind: str) -> int | None:
-    if kind == "full" and "number" not in table.data:
-        raise table.error("number", "is required for full episodes",
+def _audio(table: SourceTable, folder: Path) -> AudioInfo:
+    """The local audio file, or the audio served at ``audio_url`` (with its local copy)."""
+    local = probe(inside(folder, table.text("audio"), table, "audio")) \
+        if "audio" in table.data else None
+    if "audio_url" not in table.data:
+        if local is None:
+            raise table.error("audio", "is required but missing",
+                              'Add audio = "FILE" (the audio file in this folder)')
+        return local
+    url = table.url("audio_url")
+    info = remote(url, mime="", size=0, duration=0.0)
+    mime = table.text("audio_type", "") or next(iter(MEDIA_TYPES.get(info.suffix, ())),
+                                                "application/octet-stream")
+    if not re.fullmatch(r"[a-z]+/[a-z0-9.+-]+", mime):
+        raise table.error("audio_type", f"'{mime}' is not a media type", 'Write e.g. "audio/mpeg"')
+    duration = parse_time(table.data.get("duration", 0))
+    if duration is None:
+        raise table.error("duration", f"'{table.data['duration']}' is not a duration",
+                          'Write "H:MM:SS" or a number of seconds')
+    return remote(url, mime=mime, size=table.integer("audio_bytes", 0), duration=duration,
+                  local=local)
+
+
+def _notes(folder: Path) -> str:
+    """Show notes as safe HTML: from Markdown (notes.md) or imported HTML (notes.html)."""
+    markdown, markup = folder / NOTES_FILE, folder / NOTES_HTML_FILE
+    if markdown.exists() and markup.exists():
+        raise SourceError(f"both {NOTES_FILE} and {NOTES_HTML_FILE} hold show notes",
+                          path=markup, hint="Keep one of them")
+    if markup.exists():
+        return sanitize_html(read_text(markup, what="show notes"))
+    return render_notes(read_text(markdown, what="show notes")) if markdown.exists() else ""
+
+
+def _transcript_link(table: SourceTable) -> TranscriptLink:
+    """A ``[[transcripts]]`` entry: ``url``, ``type``, optional ``language`` and ``rel``."""
+    table.reject_unknown({"url", "type", "language", "rel"})
+    return TranscriptLink(table.url("url"), table.text("type"), table.optional_text("language"),
+                          table.optional_text("rel"))
+
+
+def _number(table: SourceTable, kind: str, show_type: str) -> int | None:
+    if kind == "full" and show_type == "serial" and "number" not in table.data:
+        raise table.error("number", "is required for full episodes of a serial show",
                           "Add number = N (trailers and bonus episodes may leave it out)")
     return table.integer("number", None, minimum=1)
 
@@ -190,8 +248,8 @@ def _guid(table: SourceTable) -> str:
         raise table.error("guid", "is required but missing",
                           f'Add guid = "{uuid.uuid4()}" and never change it once published')
     value = table.text("guid")
-    if any(ord(c) < 32 for c in value) or len(value) > 512:
-        raise table.error("guid", "must be one line of at most 512 characters")
+    if any(ord(c) < 32 for c in value) or len(value) > 2048:
+        raise table.error("guid", "must be one line of at most 2048 characters")
     return value
 
 
@@ -224,7 +282,7 @@ def _chapters(table: SourceTable, duration: float) -> tuple[Chapter, ...]:
                              'Write "H:MM:SS", "M:SS" or a number of seconds')
         if chapters and start <= chapters[-1].start:
             raise item.error("start", "must come after the previous chapter's start")
-        if start >= duration:
+        if duration and start >= duration:
             raise item.error("start", f"is after the end of the audio ({duration:.0f} s)")
         image = item.optional_text("image")
         local = image and not image.startswith(("http://", "https://"))
@@ -251,7 +309,8 @@ def _turns(table: SourceTable, names: set[str],
     for item in table.tables("turns"):
         item.reject_unknown({"start", "speaker"})
         start = parse_time(item.data.get("start"))
-        if start is None or start >= duration or (turns and start <= turns[-1][0]):
+        if start is None or (duration and start >= duration) or \
+                (turns and start <= turns[-1][0]):
             raise item.error("start", f"'{item.data.get('start')}' is not a time inside the "
                              "audio after the previous turn", 'Write "M:SS" or "H:MM:SS"')
         speaker = item.text("speaker")
@@ -270,7 +329,7 @@ def _decisions(table: SourceTable, duration: float) -> tuple[Decision, ...]:
         start = None
         if "start" in item.data:
             start = parse_time(item.data["start"])
-            if start is None or start >= duration:
+            if start is None or (duration and start >= duration):
                 raise item.error("start", f"'{item.data['start']}' is not a time inside the audio",
                                  'Write "M:SS" or "H:MM:SS"')
         url = item.url("url")

@@ -135,7 +135,7 @@ def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | No
         node("itunes:episode", episode.number) if episode.number else None,
         node("itunes:season", episode.season) if episode.season else None,
         node("itunes:episodeType", episode.type),
-        node("itunes:duration", episode.audio.seconds),
+        node("itunes:duration", episode.audio.seconds) if episode.audio.duration else None,
         node("itunes:explicit", _bool(episode.explicit)),
         node("itunes:image", href=layout.url(image)) if image else None,
         node("itunes:author", clean(show.author)),
@@ -149,13 +149,15 @@ def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | N
         node("podcast:transcript", url=layout.url(layout.transcript(episode, suffix)),
              type=kind.mime, language=show.language, rel="captions" if kind.captions else None)
         for suffix, kind in TRANSCRIPT_FORMATS.items()
-    ] if episode.transcript else []
+    ] if episode.transcript else [   # an imported episode's transcripts hosted elsewhere
+        node("podcast:transcript", url=t.url, type=t.type, language=t.language, rel=t.rel)
+        for t in episode.transcript_links]
+    chapters = layout.url(layout.chapters(episode)) if episode.chapters else episode.chapters_url
     return [
         node("podcast:season", episode.season, name=episode.season_name)
         if episode.season else None,
         node("podcast:episode", episode.number) if episode.number else None,
-        node("podcast:chapters", url=layout.url(layout.chapters(episode)), type=CHAPTERS_MIME)
-        if episode.chapters else None,
+        node("podcast:chapters", url=chapters, type=CHAPTERS_MIME) if chapters else None,
         *transcripts,
         *(_person(p) for p in people),
     ]

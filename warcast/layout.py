@@ -64,11 +64,18 @@ class Layout:
     def page(self, episode: Episode) -> str:
         return f"episodes/{episode.slug}/"
 
+    def hosts_audio(self, episode: Episode) -> bool:
+        """True when the site's own media folder serves this episode's audio."""
+        return self.media_is_local and episode.audio.url is None
+
     def audio(self, episode: Episode) -> str:
-        return f"media/{episode.slug}{episode.audio.path.suffix.lower()}"
+        return f"media/{episode.slug}{episode.audio.suffix}"
 
     def audio_url(self, episode: Episode) -> str:
-        return f"{self.media_base}/{episode.slug}{episode.audio.path.suffix.lower()}"
+        """The enclosure URL: audio served elsewhere (imported) keeps its own URL for good."""
+        if episode.audio.url is not None:
+            return episode.audio.url
+        return f"{self.media_base}/{episode.slug}{episode.audio.suffix}"
 
     def chapters(self, episode: Episode) -> str:
         return f"episodes/{episode.slug}/chapters.json"
@@ -116,6 +123,6 @@ class MembersLayout(Layout):
 
     def audio_url(self, episode: Episode) -> str:
         """Members-only audio behind the token; public audio hosted elsewhere stays there."""
-        if self.public_media and not episode.members_only:
-            return f"{self.public_media}/{episode.slug}{episode.audio.path.suffix.lower()}"
+        if episode.audio.url is None and self.public_media and not episode.members_only:
+            return f"{self.public_media}/{episode.slug}{episode.audio.suffix}"
         return super().audio_url(episode)

@@ -18,19 +18,26 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def megabytes(count: float) -> str:
+    """A byte count in MB with one decimal."""
+    return f"{count / 1e6:.1f} MB"
+
+
 class Progress:
-    """A one-line bar in audio time with an ETA, redrawn in place on a terminal."""
+    """A one-line bar in audio time (or, with ``unit=megabytes``, in bytes) with an ETA,
+    redrawn in place on a terminal."""
 
     width = 24
 
     def __init__(self, label: str, total: float, *, enabled: bool = True,
-                 stream: TextIO | None = None) -> None:
+                 stream: TextIO | None = None, unit=clock) -> None:  # type: ignore[no-untyped-def]
         self.stream = stream or sys.stderr
         self.enabled = enabled and self.stream.isatty()
         self.label = label
         self.total = max(total, 1e-9)
         self.started = time.monotonic()
         self.drawn = False
+        self.unit = unit
 
     def update(self, done: float) -> None:
         """Show that ``done`` seconds of ``total`` are finished."""
@@ -41,7 +48,7 @@ class Progress:
         eta = elapsed / fraction - elapsed if fraction > 0 else 0.0
         filled = int(fraction * self.width)
         bar = "#" * filled + "." * (self.width - filled)
-        self.stream.write(f"\r{self.label} [{bar}] {clock(done)}/{clock(self.total)} "
+        self.stream.write(f"\r{self.label} [{bar}] {self.unit(done)}/{self.unit(self.total)} "
                           f"ETA {clock(eta)} ")
         self.stream.flush()
         self.drawn = True

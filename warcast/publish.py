@@ -225,7 +225,8 @@ def _override_stamps(folder: Path) -> list[tuple[str, int, int]]:
 def _episode_files(episode: Episode, layout: Layout, transcript: Transcript | None,
                    links: list[Link]) -> dict[str, Content]:
     files: dict[str, Content] = {}
-    if layout.media_is_local:
+    if layout.hosts_audio(episode):
+        assert episode.audio.path is not None
         files[layout.audio(episode)] = CopyOf(episode.audio.path)
     image = layout.episode_image(episode)
     if image and episode.image:

@@ -197,7 +197,7 @@ def _episode_view(show: Show, episode: Episode, layout: Layout, links: list[Link
                   transcript: Transcript | None, members_only_urls: frozenset[str]
                   ) -> EpisodeView:
     path = layout.page(episode) + "index.html"
-    audio = layout.relative(path, layout.audio(episode)) if layout.media_is_local \
+    audio = layout.relative(path, layout.audio(episode)) if layout.hosts_audio(episode) \
         else layout.audio_url(episode)
     image = layout.episode_image(episode) or layout.cover()
     view = EpisodeView(episode=episode, path=path, url=layout.url(layout.page(episode)),
@@ -257,8 +257,11 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
                     transcript: Transcript | None) -> dict[str, object]:
     media: dict[str, object] = {
         "@type": "AudioObject", "contentUrl": layout.audio_url(episode),
-        "encodingFormat": episode.audio.mime, "duration": _duration(episode.audio.duration),
-        "contentSize": str(episode.audio.size)}
+        "encodingFormat": episode.audio.mime}
+    if episode.audio.duration:
+        media["duration"] = _duration(episode.audio.duration)
+    if episode.audio.size:
+        media["contentSize"] = str(episode.audio.size)
     if transcript is not None and not transcript.is_empty:
         media["transcript"] = transcript.plain_text()
     data: dict[str, object] = {
@@ -266,11 +269,13 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
         "name": episode.title, "url": layout.url(layout.page(episode)),
         "datePublished": episode.published.date().isoformat(),
         "description": episode.summary or episode.description_text[:500],
-        "duration": _duration(episode.audio.duration), "associatedMedia": media,
+        "associatedMedia": media,
         "partOfSeries": {"@type": "PodcastSeries", "name": show.title,
                          "url": layout.url("")},
         "image": layout.url(layout.episode_image(episode) or layout.cover()),
         "inLanguage": show.language}
+    if episode.audio.duration:
+        data["duration"] = _duration(episode.audio.duration)
     if episode.number is not None:
         data["episodeNumber"] = episode.number
     people = [{"@type": "Person", "name": p.name} for p in (*show.hosts, *episode.guests)]

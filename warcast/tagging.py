@@ -21,13 +21,20 @@ from warcast.tags import Artwork, TagChange, TagChapter, TagSet, write_tags
 
 @locked("tag")
 def tag_show(folder: Path, selectors: tuple[str, ...] = (), *,
-             dry_run: bool = False) -> Iterator[tuple[Episode, list[TagChange]]]:
-    """Tag the chosen episodes of the show in ``folder`` (all when none are named)."""
+             dry_run: bool = False) -> Iterator[tuple[Episode, list[TagChange] | None]]:
+    """Tag the chosen episodes of the show in ``folder`` (all when none are named).
+
+    Audio served from elsewhere (``audio_url``) is what listeners get, so a local copy of it
+    is not tagged: such episodes come back with None instead of changes.
+    """
     show = load_show(folder)
     episodes = select(load_episodes(show), selectors)
     layout = Layout(show)
     cover = _artwork(show.cover)
     for episode in episodes:
+        if episode.audio.path is None or episode.audio.url is not None:
+            yield episode, None
+            continue
         yield episode, write_tags(episode.audio.path, episode_tags(show, episode, layout, cover),
                                   dry_run=dry_run)
 

@@ -97,7 +97,7 @@ def _transcribe_fanned(show: Show, chosen: list[Episode], options: WhisperOption
             yield plan.done
         else:
             todo[episode.name] = (episode, plan)
-    jobs = (Job(e.name, e.audio.path.read_bytes(), e.audio.path.suffix.lower(), options,
+    jobs = (Job(e.name, e.audio.path.read_bytes(), e.audio.suffix, options,  # type: ignore[union-attr]
                 _names(show, e)) for e, _ in todo.values())
     started = time.monotonic()
     failures = []
@@ -125,6 +125,10 @@ class _Plan:
 
 def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
     folder = episode.folder
+    if episode.audio.path is None:
+        return _Plan(TranscriptionResult(
+            episode, "skipped (the audio is only at its URL: run warcast import "
+            "--download-audio first)"), {}, {})
     state = _read_state(folder / STATE_FILE)
     if _edited_by_hand(folder / SOURCE_FILE, state) and not force:
         return _Plan(TranscriptionResult(episode, "kept (edited by hand)"), {}, state)
@@ -159,6 +163,7 @@ def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,
     if plan.done is not None:
         return plan.done
     started = time.monotonic()
+    assert episode.audio.path is not None   # _plan skips remote-only audio
     words, seconds = transcribe_words(episode.audio.path, options, progress,
                                       hotwords=_names(show, episode))
     return _finish(episode, plan, options.language, words, seconds, time.monotonic() - started)
@@ -175,6 +180,7 @@ def _audio_digest(episode: Episode) -> str:
     """The sound itself: tagging MP3/M4A must not make a transcript look out of date.
     Remembered by file stamp, so an unchanged back catalog is not read again on every run."""
     compute = audio_payload_digest if episode.audio.kind in ("mp3", "m4a") else file_sha256
+    assert episode.audio.path is not None
     return remembered_digest(episode.folder.parent, episode.audio.path, compute)
 
 

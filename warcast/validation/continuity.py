@@ -4,15 +4,23 @@ Podcast apps know an episode by its guid and fetch it from its enclosure URL. A 
 changes makes apps download the episode again as new; an enclosure URL that changes breaks
 downloads and resumes; an episode that disappears vanishes from listeners' libraries. Once an
 episode has been published, all three are errors unless the producer accepts them explicitly.
-Episodes are matched by guid, then by page link, then by title.
+Episodes are matched by guid, then by page link, then by title. An item without a guid is
+known to apps by its enclosure URL, so that URL stands in for its guid.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
 from warcast.validation.findings import ERROR, WARNING, Finding
 from warcast.validation.reading import parse_feed
+from warcast.validation.rules import MEDIA_TYPES
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
 
 
 @dataclass(frozen=True)
@@ -35,7 +43,7 @@ def compare_feeds(previous: bytes, current: bytes, *, previous_source: str = "pr
     findings = []
     for item in old:
         where = f"episode '{item.title or item.guid}'"
-        match = by_guid.get(item.guid)
+        match = by_guid.get(item.guid or item.enclosure)
         if match is None:
             match = by_link.get(item.link) if item.link else None
             match = match or (by_title.get(item.title) if item.title else None)
@@ -61,10 +69,22 @@ def _items(data: bytes, source: str) -> list[_Item]:
     root = parse_feed(data, source=source)
     items = []
     for element in root.iterfind("channel/item"):
-        enclosure = element.find("enclosure")
+        enclosure = _media_enclosure(element)
         items.append(_Item(
             guid=(element.findtext("guid") or "").strip(),
             link=(element.findtext("link") or "").strip(),
             title=(element.findtext("title") or "").strip(),
             enclosure=(enclosure.get("url") or "").strip() if enclosure is not None else ""))
     return items
+
+
+def _media_enclosure(item: _Element) -> _Element | None:
+    """The enclosure apps play: the first audio or video one (feeds list artwork too)."""
+    enclosures = item.findall("enclosure")
+    for enclosure in enclosures:
+        kind = (enclosure.get("type") or "").lower()
+        suffix = PurePosixPath(urlsplit(enclosure.get("url") or "").path).suffix.lower()
+        if kind.startswith(("audio/", "video/")) or any(
+                t.startswith(("audio/", "video/")) for t in MEDIA_TYPES.get(suffix, ())):
+            return enclosure
+    return enclosures[0] if enclosures else None

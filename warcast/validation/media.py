@@ -70,10 +70,15 @@ def _check_enclosure_length(
     if value is None or not value.strip():
         yield error(where, "apple", "enclosure has no length attribute; set it to the file size")
         return None
-    if not value.strip().isdigit() or int(value) == 0:
+    if not value.strip().isdigit():
         yield error(
             where, "apple", f"enclosure length '{value}' is not a positive number of bytes"
         )
+        return None
+    if int(value) == 0:
+        # What hosts write when they do not know the size; apps then show none.
+        yield warning(where, "apple", "enclosure length is 0 (size unknown); set it to the "
+                      "file size in bytes")
         return None
     return int(value)
 

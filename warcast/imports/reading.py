@@ -1,0 +1,637 @@
+"""Reading another host's feed into what warcast keeps: the show and each episode.
+
+Real feeds are messy. Whatever podcast apps cope with is handled here the way they cope
+(a missing guid is the enclosure URL, a relative URL is resolved against the feed, a legacy
+namespace is read as the current one) and each fix is noted for the producer; only a document
+that is not an RSS feed at all, or one without a single episode, is refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from warcast.audio import MEDIA_TYPES
+from warcast.categories import check_category
+from warcast.episodes import EPISODE_TYPES
+from warcast.errors import FeedError
+from warcast.imports import values
+from warcast.notes import sanitize_html
+from warcast.show import MEDIUMS, SHOW_TYPES
+from warcast.validation.reading import parse_feed
+
+if TYPE_CHECKING:
+    from lxml.etree import _Element
+
+#: Namespace URIs feeds use, lower case without a trailing slash, and the prefix warcast reads
+#: them as. The Podcasting 2.0 namespace was first published under its GitHub address.
+NAMESPACE_PREFIXES = {
+    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "https://podcastindex.org/namespace/1.0": "podcast",
+    "http://podcastindex.org/namespace/1.0": "podcast",
+    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
+    "http://purl.org/rss/1.0/modules/content": "content",
+    "http://www.w3.org/2005/atom": "atom",
+    "http://podlove.org/simple-chapters": "psc",
+    "http://search.yahoo.com/mrss": "media",
+    "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
+}
+LEGACY_PODCAST_NAMESPACES = {
+    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
+    "http://podcastindex.org/namespace/1.0",
+}
+#: What an undeclared prefix most likely meant (feeds that forgot the xmlns declaration).
+USUAL_NAMESPACES = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+    "atom": "http://www.w3.org/2005/Atom",
+    "psc": "http://podlove.org/simple-chapters",
+    "media": "http://search.yahoo.com/mrss/",
+    "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
+    "dc": "http://purl.org/dc/elements/1.1/",
+    "sy": "http://purl.org/rss/1.0/modules/syndication/",
+}
+#: Apple's pre-2019 top-level categories and what they became.
+LEGACY_CATEGORIES = {
+    "Games & Hobbies": "Leisure", "Science & Medicine": "Science", "Sports & Recreation":
+    "Sports", "Government & Organizations": "Government", "Tech News": "Technology",
+    "Podcasting": "Technology",
+}
+MAX_NOTES_BYTES = 512 * 1024
+_USED_PREFIX = re.compile(rb"<\/?([A-Za-z_][\w.-]*):[A-Za-z_]"            # elements
+                          rb"|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")  # attributes
+_DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
+_RSS_START = re.compile(rb"<rss\b")
+
+
+@dataclass
+class Notices:
+    """What the import changed or could not keep, grouped by what happened."""
+
+    groups: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, message: str, where: str = "feed") -> None:
+        self.groups[message].append(where)
+
+    def lines(self, shown: int = 3) -> list[str]:
+        """One line per kind of fix: what happened and where (the first few places)."""
+        out = []
+        for message, places in self.groups.items():
+            if places == ["feed"]:
+                out.append(message)
+                continue
+            listed = ", ".join(places[:shown]) + (f" (+{len(places) - shown} more)"
+                                                  if len(places) > shown else "")
+            out.append(f"{message}: {listed}")
+        return out
+
+
+@dataclass
+class SourceEpisode:
+    """One item of the old feed, as warcast will keep it."""
+
+    where: str
+    guid: str
+    title: str
+    published: dt.datetime
+    audio_url: str
+    audio_type: str
+    audio_bytes: int
+    duration: float
+    type: str = "full"
+    number: int | None = None
+    season: int | None = None
+    season_name: str | None = None
+    explicit: bool | None = None
+    block: bool = False
+    summary: str = ""
+    notes_html: str = ""
+    keywords: tuple[str, ...] = ()
+    persons: tuple[dict[str, str], ...] = ()
+    chapters: tuple[dict[str, object], ...] = ()   # inline (Podlove Simple Chapters)
+    chapters_url: str | None = None
+    transcripts: tuple[dict[str, str], ...] = ()
+    image_url: str | None = None
+
+
+@dataclass
+class SourceShow:
+    """The old feed's channel, as warcast will keep it."""
+
+    title: str
+    description: str
+    author: str
+    language: str
+    explicit: bool
+    type: str
+    image_url: str | None
+    categories: tuple[tuple[str, str | None], ...]
+    owner_name: str
+    owner_email: str | None
+    copyright: str | None
+    link: str | None
+    podcast_guid: str | None
+    old_feed_url: str | None
+    locked: bool
+    funding: tuple[tuple[str, str], ...]
+    hosts: tuple[dict[str, str], ...]
+    keywords: tuple[str, ...]
+    medium: str
+    complete: bool
+    block: bool
+
+
+@dataclass
+class SourceFeed:
+    """A whole old feed: its show, its episodes (oldest first) and what was fixed."""
+
+    location: str
+    show: SourceShow
+    episodes: list[SourceEpisode]
+    notices: Notices
+
+
+def read_source_feed(data: bytes, location: str) -> SourceFeed:
+    """Parse the bytes of another host's feed at ``location`` (a path or URL)."""
+    notices = Notices()
+    data = _declare_missing_prefixes(data, notices)
+    root = parse_feed(data, source=location)
+    channel = root.find("channel")
+    if channel is None:
+        raise _refuse(location, "is an RSS document without a <channel>")
+    reader = _Reader(location, notices)
+    show = reader.show(channel)
+    items = [child for child in channel if child.tag == "item"]
+    if not items:
+        raise _refuse(location, "has no episodes (0 items)",
+                      "Check that this is the show's podcast feed, not an empty one")
+    episodes = reader.episodes(items, show, channel)
+    if not episodes:
+        raise _refuse(location, f"has {len(items)} items but none with audio (an enclosure)",
+                      "Check that this is the show's podcast feed")
+    if reader.text(channel, "podcast:locked").lower() == "yes":
+        notices.add("the old feed is podcast:locked: directories accept the move once it says "
+                    "'no' there (or the owner e-mail confirms it)")
+    if reader.legacy_namespace:
+        notices.add("the old Podcasting 2.0 namespace URI: read as the current one "
+                    "(https://podcastindex.org/namespace/1.0)")
+    return SourceFeed(location, show, episodes, notices)
+
+
+def _refuse(location: str, message: str, hint: str = "Check the feed") -> FeedError:
+    where = f"{location}: " if "://" in location else ""
+    return FeedError(f"{where}{message}", path=None if where else location, hint=hint)
+
+
+def forwarding_feed(data: bytes, new_feed_url: str, *, source: str) -> bytes:
+    """The old feed, byte for byte, with ``itunes:new-feed-url`` set to ``new_feed_url``: for
+    an old host that serves a feed file you can replace. Apps that read it move over."""
+    from xml.sax.saxutils import escape
+
+    data = _declare_missing_prefixes(data, Notices())
+    parse_feed(data, source=source)
+    element = f"<itunes:new-feed-url>{escape(new_feed_url)}</itunes:new-feed-url>".encode()
+    existing = re.compile(rb"<itunes:new-feed-url\s*>[^<]*</itunes:new-feed-url\s*>")
+    if existing.search(data):
+        result = existing.sub(lambda _: element, data, count=1)
+    else:
+        channel = re.search(rb"<channel\b[^>]*>", data)
+        if channel is None:
+            raise _refuse(source, "has no <channel>")
+        result = data[:channel.end()] + b"\n    " + element + data[channel.end():]
+    result = _declare_missing_prefixes(result, Notices())   # when the feed had no itunes:
+    parse_feed(result, source=source)
+    return result
+
+
+def _declare_missing_prefixes(data: bytes, notices: Notices) -> bytes:
+    """Declare, on <rss>, prefixes the document uses without declaring them (not
+    namespace-well-formed, yet common), as the namespaces they always stand for."""
+    head = data[:4]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
+        return data   # UTF-16: left to the parser
+    used = {m.group(1) or m.group(2) for m in _USED_PREFIX.finditer(data)}
+    declared = set(_DECLARED_PREFIX.findall(data))
+    missing = sorted(p.decode("ascii", "replace") for p in used - declared - {b"xml", b"xmlns"})
+    start = _RSS_START.search(data)
+    if not missing or start is None:
+        return data
+    declarations = "".join(
+        f' xmlns:{p}="{USUAL_NAMESPACES.get(p, "urn:x-undeclared:" + p)}"' for p in missing)
+    notices.add("namespace prefixes used without being declared: read as their usual "
+                "namespaces", ", ".join(missing))
+    return data[:start.end()] + declarations.encode("ascii") + data[start.end():]
+
+
+class _Reader:
+    """Reads channel and items, noting every fix."""
+
+    def __init__(self, location: str, notices: Notices) -> None:
+        self.location = location
+        self.notices = notices
+        self.base = location if urlsplit(location).scheme in ("http", "https") else None
+        self.legacy_namespace = False
+
+    # --- elements by prefix, whatever URI (current or legacy) the feed bound it to ------
+
+    def _prefix(self, element: _Element) -> str | None:
+        from lxml import etree
+
+        namespace = etree.QName(element).namespace
+        if namespace is None:
+            return ""
+        key = namespace.strip().lower().rstrip("/")
+        if key in LEGACY_PODCAST_NAMESPACES:
+            self.legacy_namespace = True
+        return NAMESPACE_PREFIXES.get(key)
+
+    def children(self, parent: _Element, name: str) -> list[_Element]:
+        from lxml import etree
+
+        prefix, _, local = name.rpartition(":")
+        return [child for child in parent if isinstance(child.tag, str)
+                and etree.QName(child).localname == local and self._prefix(child) == prefix]
+
+    def child(self, parent: _Element, name: str) -> _Element | None:
+        found = self.children(parent, name)
+        return found[0] if found else None
+
+    def text(self, parent: _Element, name: str) -> str:
+        element = self.child(parent, name)
+        return "".join(element.itertext()).strip() if element is not None else ""
+
+    def url(self, value: str | None, where: str, what: str) -> str | None:
+        url, change = values.absolute_url(value, self.base)
+        if change == "relative" and url:
+            self.notices.add(f"relative {what} URL resolved against the feed's address", where)
+        elif change == "relative":
+            self.notices.add(f"relative {what} URL left out (no absolute address to resolve it "
+                             "against: import the feed by its URL)", where)
+        elif change == "spaces" and url:
+            self.notices.add(f"spaces in a {what} URL percent-encoded", where)
+        elif change == "scheme":
+            self.notices.add(f"{what} URL that is not http(s) left out", where)
+        return url
+
+    # --- the channel --------------------------------------------------------------------
+
+    def show(self, channel: _Element) -> SourceShow:
+        title, marked = values.plain(self.text(channel, "title"))
+        if marked:
+            self.notices.add("HTML removed from the show's title")
+        if not title:
+            title = Path(urlsplit(self.location).path).stem or "Imported show"
+            self.notices.add(f"no show title: named '{title}' (edit show.toml)")
+        self.base = self.base or self._channel_link(channel)
+        description, _ = values.plain(self.text(channel, "itunes:summary")
+                                      or self.text(channel, "description"))
+        owner = self.child(channel, "itunes:owner")
+        owner_name = values.plain(self.text(owner, "itunes:name"))[0] if owner is not None else ""
+        owner_email = self.text(owner, "itunes:email") if owner is not None else ""
+        author = values.plain(self.text(channel, "itunes:author"))[0] or owner_name or title
+        return SourceShow(
+            title=title, description=description or title, author=author,
+            language=self._language(self.text(channel, "language")),
+            explicit=self._explicit(self.text(channel, "itunes:explicit"), "channel", False),
+            type=self._choice(self.text(channel, "itunes:type").lower(), SHOW_TYPES, "episodic",
+                              "itunes:type", "channel"),
+            image_url=self._channel_image(channel),
+            categories=self._categories(channel),
+            owner_name=owner_name or author,
+            owner_email=owner_email if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", owner_email)
+            else None,
+            copyright=self.text(channel, "copyright") or None,
+            link=self._channel_link(channel),
+            podcast_guid=self.text(channel, "podcast:guid") or None,
+            old_feed_url=self._old_feed_url(channel),
+            locked=self.text(channel, "podcast:locked").lower() != "no",
+            funding=self._funding(channel),
+            hosts=tuple(self._persons(channel, "channel")),
+            keywords=_keywords(self.text(channel, "itunes:keywords")),
+            medium=self._choice(self.text(channel, "podcast:medium").lower(), MEDIUMS, "podcast",
+                                "podcast:medium", "channel"),
+            complete=self.text(channel, "itunes:complete").lower() == "yes",
+            block=self.text(channel, "itunes:block").lower() == "yes",
+        )
+
+    def _channel_link(self, channel: _Element) -> str | None:
+        url, _ = values.absolute_url(self.text(channel, "link"), None)
+        return url
+
+    def _old_feed_url(self, channel: _Element) -> str | None:
+        if self.base and self.base == self.location:
+            return self.location
+        for link in self.children(channel, "atom:link"):
+            if link.get("rel") == "self" and link.get("href"):
+                return values.absolute_url(link.get("href"), None)[0]
+        return values.absolute_url(self.text(channel, "itunes:new-feed-url"), None)[0]
+
+    def _language(self, value: str) -> str:
+        code = value.strip().replace("_", "-").lower()
+        if re.fullmatch(r"[a-z]{2,3}(-[a-z0-9]{2,8})*", code):
+            return code
+        self.notices.add(f"language '{value}' is not a language code: set to 'en' "
+                         "(edit show.toml)" if value else "no language: set to 'en' "
+                         "(edit show.toml)")
+        return "en"
+
+    def _channel_image(self, channel: _Element) -> str | None:
+        image = self.child(channel, "itunes:image")
+        href = image.get("href") if image is not None else None
+        if not href:
+            rss_image = self.child(channel, "image")
+            href = self.text(rss_image, "url") if rss_image is not None else None
+        return self.url(href, "channel", "artwork") if href else None
+
+    def _categories(self, channel: _Element) -> tuple[tuple[str, str | None], ...]:
+        found: list[tuple[str, str | None]] = []
+        for element in self.children(channel, "itunes:category"):
+            name = (element.get("text") or "").strip()
+            name = LEGACY_CATEGORIES.get(name, name)
+            sub_element = self.child(element, "itunes:category")
+            sub = (sub_element.get("text") or "").strip() or None \
+                if sub_element is not None else None
+            if check_category(name, None):
+                self.notices.add("categories that are not Apple Podcasts categories left out",
+                                 f"'{name}'" if name else "(empty)")
+                continue
+            if sub and check_category(name, sub):
+                self.notices.add("subcategories Apple does not list under their category "
+                                 "left out", f"'{name} > {sub}'")
+                sub = None
+            if (name, sub) not in found:
+                found.append((name, sub))
+        if not found:
+            self.notices.add("no Apple Podcasts category: set to 'Society & Culture' "
+                             "(edit show.toml)")
+            found.append(("Society & Culture", None))
+        return tuple(found)
+
+    def _funding(self, channel: _Element) -> tuple[tuple[str, str], ...]:
+        funding = []
+        for element in self.children(channel, "podcast:funding"):
+            url = self.url(element.get("url"), "channel", "funding")
+            if url:
+                funding.append((url, values.plain("".join(element.itertext()))[0]
+                                or "Support the show"))
+        return tuple(funding)
+
+    def _persons(self, parent: _Element, where: str) -> list[dict[str, str]]:
+        people = []
+        for element in self.children(parent, "podcast:person"):
+            name = values.plain("".join(element.itertext()))[0]
+            if not name:
+                continue
+            person = {"name": name, "role": (element.get("role") or "host").strip().lower(),
+                      "group": (element.get("group") or "cast").strip().lower()}
+            for key in ("href", "img"):
+                url = self.url(element.get(key), where, f"person {key}") \
+                    if element.get(key) else None
+                if url:
+                    person[key] = url
+            people.append(person)
+        return people
+
+    def _explicit(self, value: str, where: str, default: bool) -> bool:
+        parsed = values.explicit(value)
+        if parsed is None:
+            if value:
+                self.notices.add(f"itunes:explicit '{value}' not understood: read as "
+                                 f"{str(default).lower()}", where)
+            return default
+        if value.strip().lower() not in ("true", "false"):
+            self.notices.add(f"legacy itunes:explicit '{value.strip()}' read as "
+                             f"{str(parsed).lower()}", where)
+        return parsed
+
+    def _choice(self, value: str, choices: tuple[str, ...], default: str, what: str,
+                where: str) -> str:
+        if value in choices:
+            return value
+        if value:
+            self.notices.add(f"{what} '{value}' is not one of {', '.join(choices)}: read as "
+                             f"'{default}'", where)
+        return default
+
+    # --- the items ----------------------------------------------------------------------
+
+    def episodes(self, items: list[_Element], show: SourceShow,
+                 channel: _Element) -> list[SourceEpisode]:
+        fallback = values.date(self.text(channel, "lastBuildDate")) or \
+            values.date(self.text(channel, "pubDate"))
+        read: list[SourceEpisode] = []
+        seen: dict[str, str] = {}
+        for index, item in enumerate(items, start=1):
+            episode = self._episode(item, index, show, fallback)
+            if episode is None:
+                continue
+            if episode.guid in seen:
+                self.notices.add("items repeating an earlier item's guid left out (apps show "
+                                 "them as one episode)", episode.where)
+                continue
+            seen[episode.guid] = episode.where
+            read.append(episode)
+        _unique_numbers(read, self.notices)
+        return sorted(read, key=lambda e: e.published)
+
+    def _episode(self, item: _Element, index: int, show: SourceShow,
+                 fallback: dt.datetime | None) -> SourceEpisode | None:
+        title, marked = values.plain(self.text(item, "title") or self.text(item, "itunes:title"))
+        where = f"item {index} '{title}'" if title else f"item {index}"
+        if marked:
+            self.notices.add("HTML removed from titles", where)
+        enclosure = self._enclosure(item, where)
+        if enclosure is None:
+            return None
+        url, media_type, length = enclosure
+        guid = self.text(item, "guid")
+        if not guid:
+            self.notices.add("no guid: the enclosure URL is the guid, as podcast apps do", where)
+            guid = url
+        published = values.date(self.text(item, "pubDate"))
+        if published is None:
+            published = self._missing_date(item, index, fallback, where)
+        if not title:
+            title = f"Episode of {published.date().isoformat()}"
+            self.notices.add("no title: named after the date", where)
+        seconds = self._duration(self.text(item, "itunes:duration"), where)
+        notes = self._notes(item, where)
+        image = self.child(item, "itunes:image")
+        hosts = {p["name"] for p in show.hosts}
+        return SourceEpisode(
+            where=where, guid=guid, title=title, published=published, audio_url=url,
+            audio_type=media_type, audio_bytes=length, duration=seconds,
+            type=self._choice(self.text(item, "itunes:episodeType").lower(), EPISODE_TYPES,
+                              "full", "itunes:episodeType", where),
+            number=self._whole(self.text(item, "itunes:episode")
+                               or self.text(item, "podcast:episode"), "episode number", where),
+            season=self._whole(self.text(item, "itunes:season")
+                               or self.text(item, "podcast:season"), "season", where),
+            season_name=(self.child(item, "podcast:season").get("name") or None)
+            if self.child(item, "podcast:season") is not None else None,
+            explicit=self._explicit(self.text(item, "itunes:explicit"), where, show.explicit)
+            if self.text(item, "itunes:explicit") else None,
+            block=self.text(item, "itunes:block").lower() == "yes",
+            summary=values.plain(self.text(item, "itunes:subtitle"))[0][:255],
+            notes_html=notes,
+            keywords=_keywords(self.text(item, "itunes:keywords")),
+            persons=tuple(p for p in self._persons(item, where) if p["name"] not in hosts),
+            chapters=tuple(self._simple_chapters(item, where)),
+            chapters_url=self._chapters_url(item, where),
+            transcripts=tuple(self._transcripts(item, where, show.language)),
+            image_url=self.url(image.get("href"), where, "artwork")
+            if image is not None and image.get("href") else None,
+        )
+
+    def _enclosure(self, item: _Element, where: str) -> tuple[str, str, int] | None:
+        """The first audio or video enclosure: URL, media type, byte length (0: unknown)."""
+        candidates = []
+        for element in self.children(item, "enclosure"):
+            url = self.url(element.get("url"), where, "enclosure")
+            if url:
+                candidates.append((url, (element.get("type") or "").split(";")[0].strip().lower(),
+                                   (element.get("length") or "").strip()))
+        media = [c for c in candidates if _is_media(c[0], c[1])]
+        if not media:
+            self.notices.add("items without an audio enclosure left out (podcast apps skip "
+                             "them too)", where)
+            return None
+        if len(candidates) > 1:
+            self.notices.add("extra enclosures left out (the first audio one is the episode)",
+                             where)
+        url, media_type, length = media[0]
+        expected = MEDIA_TYPES.get(_suffix(url))
+        if expected and media_type not in expected:
+            self.notices.add(f"enclosure type '{media_type or 'missing'}' set to {expected[0]} "
+                             "from the file extension", where)
+            media_type = expected[0]
+        elif not media_type:
+            media_type = "application/octet-stream"
+            self.notices.add("enclosure without a type: application/octet-stream", where)
+        size = int(length) if length.isdigit() and int(length) > 0 else 0
+        if not size:
+            self.notices.add("enclosure length missing or 0: published as 0 (unknown) until "
+                             "the audio is downloaded (--download-audio)", where)
+        return url, media_type, size
+
+    def _missing_date(self, item: _Element, index: int, fallback: dt.datetime | None,
+                      where: str) -> dt.datetime:
+        """Apps date such items when they first see them; keep the feed's order instead."""
+        raw = self.text(item, "pubDate")
+        base = fallback or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
+        what = f"unreadable pubDate '{raw}'" if raw else "no pubDate"
+        self.notices.add(f"{what}: dated {base.date().isoformat()} in feed order "
+                         "(edit episode.toml)", where)
+        return base - dt.timedelta(minutes=index)
+
+    def _duration(self, value: str, where: str) -> float:
+        seconds = values.duration(value)
+        if seconds is None:
+            if value:
+                self.notices.add(f"unreadable itunes:duration '{value}': left unknown", where)
+            return 0.0
+        return seconds
+
+    def _whole(self, value: str, what: str, where: str) -> int | None:
+        if not value:
+            return None
+        try:
+            number = float(value)
+        except ValueError:
+            number = -1.0
+        if number >= 1 and number == int(number):
+            return int(number)
+        self.notices.add(f"{what} '{value}' is not a whole number from 1: left out", where)
+        return None
+
+    def _notes(self, item: _Element, where: str) -> str:
+        """content:encoded, else description, else itunes:summary, as sanitized HTML."""
+        raw = self.text(item, "content:encoded") or self.text(item, "description") \
+            or self.text(item, "itunes:summary")
+        if len(raw.encode()) > MAX_NOTES_BYTES:
+            raw = raw.encode()[:MAX_NOTES_BYTES].decode("utf-8", "ignore")
+            self.notices.add(f"show notes over {MAX_NOTES_BYTES // 1024} kB cut short", where)
+        if not raw:
+            return ""
+        notes = sanitize_html(raw if values.has_markup(raw) else values.paragraphs(raw))
+        if values.has_markup(raw) and _visible(notes) != _visible(raw):
+            self.notices.add("show notes sanitized (scripts, styles, frames or unsafe links "
+                             "removed)", where)
+        return notes
+
+    def _chapters_url(self, item: _Element, where: str) -> str | None:
+        element = self.child(item, "podcast:chapters")
+        return self.url(element.get("url"), where, "chapters") \
+            if element is not None and element.get("url") else None
+
+    def _transcripts(self, item: _Element, where: str, language: str) -> list[dict[str, str]]:
+        found = []
+        for element in self.children(item, "podcast:transcript"):
+            url = self.url(element.get("url"), where, "transcript")
+            kind = (element.get("type") or "").strip().lower()
+            if not url or not kind:
+                continue
+            entry = {"url": url, "type": kind}
+            for key in ("language", "rel"):
+                if element.get(key):
+                    entry[key] = element.get(key).strip()
+            found.append(entry)
+        return found
+
+    def _simple_chapters(self, item: _Element, where: str) -> list[dict[str, object]]:
+        """Podlove Simple Chapters written into the feed itself."""
+        block = self.child(item, "psc:chapters")
+        chapters: list[dict[str, object]] = []
+        for element in self.children(block, "psc:chapter") if block is not None else []:
+            start = values.duration(element.get("start"))
+            title = values.plain(element.get("title"))[0]
+            if start is None or not title or (chapters and start <= chapters[-1]["start"]):
+                self.notices.add("unreadable or out-of-order Podlove chapters left out", where)
+                continue
+            chapter: dict[str, object] = {"start": start, "title": title}
+            for key, name in (("href", "url"), ("image", "image")):
+                url = values.absolute_url(element.get(key), self.base)[0]
+                if url:
+                    chapter[name] = url
+            chapters.append(chapter)
+        return chapters
+
+
+def _visible(fragment: str) -> str:
+    return " ".join(re.sub(r"<[^>]*>", " ", fragment).split())
+
+
+def _suffix(url: str) -> str:
+    return Path(urlsplit(url).path).suffix.lower()
+
+
+def _is_media(url: str, media_type: str) -> bool:
+    if media_type.startswith(("audio/", "video/")):
+        return True
+    types = MEDIA_TYPES.get(_suffix(url), ())
+    return any(t.startswith(("audio/", "video/")) for t in types) or \
+        (not media_type and not types)
+
+
+def _keywords(text: str) -> tuple[str, ...]:
+    words = [" ".join(word.split()) for word in text.split(",")]
+    return tuple(dict.fromkeys(word for word in words if word))
+
+
+def _unique_numbers(episodes: list[SourceEpisode], notices: Notices) -> None:
+    """Apps list one episode per (season, number): later repeats lose their number."""
+    seen: set[tuple[int | None, int]] = set()
+    for episode in sorted(episodes, key=lambda e: e.published):
+        if episode.number is None:
+            continue
+        key = (episode.season, episode.number)
+        if key in seen:
+            notices.add("episode numbers repeated within a season left out", episode.where)
+            episode.number = None
+        seen.add(key)
