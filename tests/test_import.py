@@ -154,6 +154,28 @@ def test_partytime_reads_an_imported_show(tmp_path: Path) -> None:
     assert {t["url"] for t in newest["podcastTranscripts"]} == {
         "https://example.com/ep3/transcript.txt", "https://example.com/episode1/transcript.vtt"}
     assert "Adam Curry" in {p["name"] for p in newest["podcastPeople"]}
+    # Podcasting 2.0 elements warcast does not model are carried over as written.
+    assert parsed["value"]["recipients"][0]["split"] == 99
+    assert parsed["license"]["identifier"] == "my-podcast-license-v1"
+    assert parsed["trailers"][0]["url"] == "https://example.org/trailers/teaser"
+    assert newest["podcastSoundbites"][0]["startTime"] == 33.833
+    assert len(newest["alternativeEnclosures"]) == 5
+    assert newest["value"]["recipients"][-1]["name"] == "Gigi (Guest)"
+    assert "podcast:liveItem (1)" in result.output   # live items are not carried over
+
+
+@pytest.mark.parametrize("xml,message", [
+    ("<itunes:block>Yes</itunes:block>", "may hold only podcast: elements"),
+    ("<podcast:value>", "is not well-formed XML"),
+    ("just text", "has text outside the elements"),
+    ('<podcast:value type="x">&bomb;</podcast:value>', "is not well-formed XML")])
+def test_feed_xml_must_be_podcast_elements(tmp_path: Path, xml: str, message: str) -> None:
+    show, _ = imported(tmp_path, str(DATA / "changing-the-tide.xml"), "--no-fetch")
+    toml = _episode(show, "baffe8902e8478c8c8482fd094cedd8c") / "episode.toml"
+    toml.write_text(toml.read_text() + f"feed_xml = {json.dumps(xml)}\n")
+    result = run("--show", str(show), "publish", "--out", str(tmp_path / "public"))
+    assert result.exit_code == 1 and f"key 'feed_xml': {message}" in result.output
+    assert len(result.output.strip().splitlines()) == 1
 
 
 @pytest.mark.parametrize("name", ["episode_podcast_chapters", "episode_podcast_person",

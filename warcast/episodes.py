@@ -32,6 +32,7 @@ _KEYS = {
     "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
     "keywords", "guests", "chapters", "members_only", "image", "block", "season_name", "turns",
     "links", "audio_url", "audio_bytes", "audio_type", "duration", "chapters_url", "transcripts",
+    "feed_xml",
 }
 LINK_DECISIONS = ("pinned", "rejected")
 TRANSCRIPT_FILE = "transcript.vtt"
@@ -96,6 +97,7 @@ class Episode:
     decisions: tuple[Decision, ...] = ()
     chapters_url: str | None = None            # chapters published elsewhere (imported)
     transcript_links: tuple[TranscriptLink, ...] = ()
+    feed_xml: str | None = None   # podcast: elements published as written (value, soundbite…)
 
     @property
     def name(self) -> str:
@@ -192,6 +194,7 @@ def load_episode(show: Show, folder: Path) -> Episode:
         decisions=_decisions(table, audio.duration),
         chapters_url=table.optional_url("chapters_url"),
         transcript_links=tuple(_transcript_link(item) for item in table.tables("transcripts")),
+        feed_xml=table.feed_xml(),
     )
 
 

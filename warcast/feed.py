@@ -15,7 +15,7 @@ from warcast.articles import RelatedArticle
 from warcast.chapters import CHAPTERS_MIME
 from warcast.episodes import Episode
 from warcast.layout import Layout
-from warcast.namespaces import EXTENSIONS, Node, node
+from warcast.namespaces import EXTENSIONS, Fragment, Node, node
 from warcast.show import Person, Show
 from warcast.transcripts import TRANSCRIPT_FORMATS
 
@@ -76,6 +76,8 @@ def _channel(generator, show: Show, layout: Layout, listed: list[Episode]) -> No
         generator.pubDate(latest)
     generator.itunes.add(*_itunes_channel(show, layout))
     generator.podcast.add(*_podcast_channel(show))
+    if show.feed_xml:
+        generator.podcast.add(Fragment(show.feed_xml))
     if latest is None:
         generator.podcast.drop.add("lastBuildDate")
 
@@ -126,6 +128,8 @@ def _item(entry, show: Show, episode: Episode, layout: Layout,  # type: ignore[n
     entry.enclosure(layout.audio_url(episode), str(episode.audio.size), episode.audio.mime)
     entry.itunes.add(*_itunes_item(show, episode, layout))
     entry.podcast.add(*_podcast_item(show, episode, layout))
+    if episode.feed_xml:
+        entry.podcast.add(Fragment(episode.feed_xml))
 
 
 def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:

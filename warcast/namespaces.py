@@ -41,6 +41,46 @@ class Node:
             child.build(element)
 
 
+@dataclass(frozen=True)
+class Fragment:
+    """Podcasting 2.0 elements kept as written (``feed_xml`` in show.toml or episode.toml:
+    value blocks, soundbites, locations… carried over from an imported feed)."""
+
+    xml: str
+
+    def build(self, parent: etree._Element) -> None:
+        """Append the fragment's elements to ``parent``."""
+        for element in parse_fragment(self.xml):
+            parent.append(element)
+
+
+def parse_fragment(xml: str) -> list[etree._Element]:
+    """The elements of a ``feed_xml`` fragment, parsed safely (no DTD, no entities).
+
+    Only ``podcast:`` elements are allowed, with no text between them; ValueError says why
+    a fragment is refused.
+    """
+    declarations = " ".join(f'xmlns:{p}="{uri}"' for p, uri in NAMESPACES.items())
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(f"<fragment {declarations}>{xml}</fragment>", parser)
+    except etree.XMLSyntaxError as exc:
+        raise ValueError(f"is not well-formed XML ({exc.msg})") from None
+    if (root.text or "").strip() or any((child.tail or "").strip() for child in root):
+        raise ValueError("has text outside the elements")
+    elements = list(root)
+    for element in elements:
+        if not isinstance(element.tag, str) or \
+                etree.QName(element).namespace != NAMESPACES["podcast"]:
+            raise ValueError("may hold only podcast: elements")
+        for item in element.iter():   # layout whitespace off, so the feed is indented as a whole
+            if item.text is not None and not item.text.strip():
+                item.text = None
+            if item.tail is not None and not item.tail.strip():
+                item.tail = None
+    return elements
+
+
 def node(tag: str, text: object = None, children: tuple[Node, ...] = (), **attrs: object) -> Node:
     """A :class:`Node`; attributes whose value is None are left out, in the order given."""
     pairs = tuple((key.replace("_", "-"), str(value)) for key, value in attrs.items()
@@ -54,9 +94,9 @@ class _NodeHolder:
     prefix = ""
 
     def __init__(self) -> None:
-        self.nodes: list[Node] = []
+        self.nodes: list[Node | Fragment] = []
 
-    def add(self, *nodes: Node | None) -> None:
+    def add(self, *nodes: Node | Fragment | None) -> None:
         """Queue nodes for writing; None entries (absent optional values) are skipped."""
         self.nodes.extend(n for n in nodes if n is not None)
 

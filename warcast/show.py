@@ -28,6 +28,7 @@ _KEYS = {
     "title", "description", "author", "language", "explicit", "type", "cover", "base_url",
     "media_base_url", "feed_url", "copyright", "medium", "guid", "locked", "owner", "categories",
     "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe", "articles",
+    "feed_xml",
 }
 
 
@@ -88,6 +89,7 @@ class Show:
     new_feed_url: str | None
     transcribe: WhisperOptions
     cluster: str | None = None
+    feed_xml: str | None = None   # podcast: elements published as written (value, trailer…)
 
     @property
     def podcast_guid(self) -> str:
@@ -144,6 +146,7 @@ def load_show(folder: Path) -> Show:
         new_feed_url=table.optional_url("new_feed_url"),
         transcribe=options_from_table(table.table("transcribe")),
         cluster=_cluster(table.table("transcribe")),
+        feed_xml=table.feed_xml(),
     )
 
 

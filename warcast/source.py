@@ -91,6 +91,21 @@ class SourceTable:
         check_url(value, lambda message: self.error(key, message))
         return value
 
+    def feed_xml(self, key: str = "feed_xml") -> str | None:
+        """Podcasting 2.0 elements to publish as written (checked: podcast: elements only)."""
+        value = self.optional_text(key)
+        if value is None:
+            return None
+        from warcast.namespaces import parse_fragment
+
+        try:
+            parse_fragment(value)
+        except ValueError as exc:
+            raise self.error(key, str(exc), "Write podcast: elements, e.g. "
+                             '<podcast:value type="lightning" method="keysend">…</podcast:value>'
+                             ) from None
+        return value
+
     def optional_url(self, key: str) -> str | None:
         """An absolute http(s) URL or None."""
         return self.url(key, None)

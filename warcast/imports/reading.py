@@ -63,6 +63,9 @@ LEGACY_CATEGORIES = {
     "Sports", "Government & Organizations": "Government", "Tech News": "Technology",
     "Podcasting": "Technology",
 }
+#: podcast: elements the import keeps (the rest are named in a note).
+KEPT_PODCAST_ELEMENTS = {"guid", "locked", "funding", "person", "medium", "season", "episode",
+                         "chapters", "transcript"}
 MAX_NOTES_BYTES = 512 * 1024
 _USED_PREFIX = re.compile(rb"<\/?([A-Za-z_][\w.-]*):[A-Za-z_]"            # elements
                           rb"|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")  # attributes
@@ -110,6 +113,7 @@ class SourceEpisode:
     season_name: str | None = None
     explicit: bool | None = None
     block: bool = False
+    feed_xml: str = ""   # podcast: elements warcast does not model, kept as written
     summary: str = ""
     notes_html: str = ""
     keywords: tuple[str, ...] = ()
@@ -145,6 +149,7 @@ class SourceShow:
     medium: str
     complete: bool
     block: bool
+    feed_xml: str = ""
 
 
 @dataclass
@@ -175,6 +180,7 @@ def read_source_feed(data: bytes, location: str) -> SourceFeed:
     if not episodes:
         raise _refuse(location, f"has {len(items)} items but none with audio (an enclosure)",
                       "Check that this is the show's podcast feed")
+    _not_carried(reader, channel, notices)
     if reader.text(channel, "podcast:locked").lower() == "yes":
         notices.add("the old feed is podcast:locked: directories accept the move once it says "
                     "'no' there (or the owner e-mail confirms it)")
@@ -182,6 +188,57 @@ def read_source_feed(data: bytes, location: str) -> SourceFeed:
         notices.add("the old Podcasting 2.0 namespace URI: read as the current one "
                     "(https://podcastindex.org/namespace/1.0)")
     return SourceFeed(location, show, episodes, notices)
+
+
+def _not_carried(reader: _Reader, channel: _Element, notices: Notices) -> None:
+    """Name what the new feed will not have: live items, and podcast: elements nested where
+    warcast keeps none (the rest are carried over as written, in ``feed_xml``)."""
+    from lxml import etree
+
+    left: dict[str, int] = {}
+    for element in channel.iter():
+        if not isinstance(element.tag, str) or reader._prefix(element) != "podcast":
+            continue
+        parent = element.getparent()
+        name = f"podcast:{etree.QName(element).localname}"
+        if name == "podcast:liveItem" or (parent is not None and parent.tag != "item"
+                                          and parent is not channel
+                                          and reader._prefix(parent) != "podcast"):
+            left[name] = left.get(name, 0) + 1
+    if left:
+        notices.add("Podcasting 2.0 elements warcast does not carry over, left out of the new "
+                    "feed", ", ".join(f"{name} ({count})" for name, count in sorted(left.items())))
+
+
+def kept_as_written(reader: _Reader, parent: _Element) -> str:
+    """The podcast: children of ``parent`` warcast does not model (value, soundbite,
+    location, license, alternateEnclosure…), as XML in the current namespace."""
+    import copy
+
+    from lxml import etree
+
+    canonical = USUAL_NAMESPACES["podcast"]
+    parts = []
+    for child in parent:
+        if not isinstance(child.tag, str) or reader._prefix(child) != "podcast":
+            continue
+        name = etree.QName(child).localname
+        if name in KEPT_PODCAST_ELEMENTS or name == "liveItem" or \
+                (name == "block" and not child.get("id")):   # that one is show.toml's block
+            continue
+        holder = etree.Element("holder", nsmap={"podcast": canonical})
+        element = copy.deepcopy(child)
+        holder.append(element)
+        for item in element.iter():
+            if isinstance(item.tag, str) and reader._prefix(item) == "podcast":
+                item.tag = f"{{{canonical}}}{etree.QName(item).localname}"
+            if item.text is not None and not item.text.strip():
+                item.text = None
+            item.tail = None
+        etree.cleanup_namespaces(holder)
+        parts.append(etree.tostring(element, encoding="unicode").replace(
+            f' xmlns:podcast="{canonical}"', ""))
+    return "\n".join(parts)
 
 
 def _refuse(location: str, message: str, hint: str = "Check the feed") -> FeedError:
@@ -317,7 +374,10 @@ class _Reader:
             medium=self._choice(self.text(channel, "podcast:medium").lower(), MEDIUMS, "podcast",
                                 "podcast:medium", "channel"),
             complete=self.text(channel, "itunes:complete").lower() == "yes",
-            block=self.text(channel, "itunes:block").lower() == "yes",
+            block=self.text(channel, "itunes:block").lower() == "yes" or any(
+                "".join(b.itertext()).strip().lower() == "yes" and not b.get("id")
+                for b in self.children(channel, "podcast:block")),
+            feed_xml=kept_as_written(self, channel),
         )
 
     def _channel_link(self, channel: _Element) -> str | None:
@@ -478,6 +538,7 @@ class _Reader:
             explicit=self._explicit(self.text(item, "itunes:explicit"), where, show.explicit)
             if self.text(item, "itunes:explicit") else None,
             block=self.text(item, "itunes:block").lower() == "yes",
+            feed_xml=kept_as_written(self, item),
             summary=values.plain(self.text(item, "itunes:subtitle"))[0][:255],
             notes_html=notes,
             keywords=_keywords(self.text(item, "itunes:keywords")),

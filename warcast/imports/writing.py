@@ -49,6 +49,9 @@ def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str
     lines += [f"audio = {toml_string(audio)}   # downloaded copy (the feed keeps audio_url)"] \
         if audio else []
     lines += [f"image = {toml_string(image)}"] if image else []
+    if episode.feed_xml:
+        lines.append("# Podcasting 2.0 elements of the old feed, published as written")
+        lines.append(f"feed_xml = {toml_multiline(episode.feed_xml)}")
     if not chapters and episode.chapters_url:
         lines.append(f"chapters_url = {toml_string(episode.chapters_url)}")
     for person in episode.persons:
@@ -63,6 +66,14 @@ def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str
             lines += ["", "[[transcripts]]"] + [f"{key} = {toml_string(value)}"
                                                 for key, value in link.items()]
     return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def toml_multiline(value: str) -> str:
+    """A TOML multi-line literal string (readable XML), or a basic string when it cannot be."""
+    if "'''" in value or any(ord(c) < 32 and c not in "\n\t" for c in value) or \
+            value.endswith("'"):
+        return toml_string(value)
+    return "'''\n" + value + "'''"
 
 
 def _seconds(value: object) -> str:
@@ -94,6 +105,9 @@ def show_toml(show: SourceShow, source: str, *, base_url: str, cover: str, email
     lines += ["complete = true"] if show.complete else []
     lines += ["block = true"] if show.block else []
     lines.append(f"keywords = [{', '.join(toml_string(k) for k in show.keywords)}]")
+    if show.feed_xml:
+        lines.append("# Podcasting 2.0 elements of the old feed, published as written")
+        lines.append(f"feed_xml = {toml_multiline(show.feed_xml)}")
     lines += ["", "[owner]", f"name = {toml_string(show.owner_name)}",
               f"email = {toml_string(email)}"]
     for name, sub in show.categories:
