@@ -12,7 +12,6 @@ over one at a time, and whether the cluster's transcripts are byte-identical to 
 
 from __future__ import annotations
 
-import json
 import shutil
 import subprocess
 import sys
@@ -26,6 +25,7 @@ RESULTS = BENCH / "results"
 sys.path.insert(0, str(BENCH))
 
 import speech  # noqa: E402
+from report import write_table  # noqa: E402
 
 
 def make_show(folder: Path) -> Path:
@@ -76,12 +76,7 @@ def main() -> None:
     for name in ("pool", "cluster"):
         results[f"{name}_speedup"] = round(results["one_at_a_time_seconds"]  # type: ignore[operator]
                                            / results[f"{name}_seconds"], 2)  # type: ignore[operator]
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "fanout.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = ["# Transcription fan-out (4 episodes)", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in results.items()]
-    (RESULTS / "fanout.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(write_table(RESULTS, "fanout", "Transcription fan-out (4 episodes)", results))
 
 
 if __name__ == "__main__":

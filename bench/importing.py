@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
-import os
 import random
 import shutil
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
+
+from catalog import timed
+from report import write_table
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -64,17 +63,6 @@ def feed(items: int, changed: bool = False) -> bytes:
 {''.join(reversed(entries))}</channel></rss>""".encode()
 
 
-def timed(args: list[str]) -> tuple[float, float]:
-    """Wall seconds and peak memory (MB) of a fresh process."""
-    started = time.perf_counter()
-    child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _, status, usage = os.wait4(child.pid, 0)
-    seconds = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status):
-        raise SystemExit(f"bench: {' '.join(args)} failed: {child.stderr.read().decode()}")  # type: ignore[union-attr]
-    return round(seconds, 2), round(usage.ru_maxrss * 1024 / 1e6, 1)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--items", type=int, default=2000)
@@ -102,7 +90,7 @@ def main() -> None:
         folders = sum(1 for p in show.iterdir() if (p / "episode.toml").is_file())
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    result = {
+    result: dict[str, object] = {
         "items": items, "feed_megabytes": round(len(feed(items)) / 1e6, 1),
         "episode_folders_after_reimports": folders,
         "cold_import_seconds": cold[0], "cold_import_peak_mb": cold[1],
@@ -113,12 +101,8 @@ def main() -> None:
         "cold_import_vs_feedparser": round(cold[0] / peers["feedparser"], 2),
         "unchanged_import_vs_feedparser": round(again[0] / peers["feedparser"], 2),
     }
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "importing.json").write_text(json.dumps(result, indent=2) + "\n")
-    lines = ["# Import benchmark", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in result.items()]
-    (RESULTS / "importing.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    result = {k: round(v, 2) if isinstance(v, float) else v for k, v in result.items()}
+    print(write_table(RESULTS, "importing", "Import benchmark", result))
 
 
 if __name__ == "__main__":

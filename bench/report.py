@@ -97,3 +97,14 @@ def percentile(values: list[float], share: float) -> float:
     """The nearest-rank ``share`` percentile (0.95 for p95) of ``values``."""
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def write_table(folder: Path, name: str, title: str, results: dict[str, Any]) -> str:
+    """Write ``results`` as ``name.json`` and a two-column ``name.md`` table; return the table."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
+    lines = [f"# {title}", "", "| figure | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in results.items()]
+    table = "\n".join(lines) + "\n"
+    (folder / f"{name}.md").write_text(table)
+    return table
