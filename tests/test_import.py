@@ -539,3 +539,44 @@ def test_import_into_an_existing_show_keeps_it_publishable(show_dir: Path, tmp_p
     assert {"https://example.com/ep0001", "https://example.com/ep0002",
             "https://example.com/ep0003"} <= guids
     assert run("validate", "--no-fetch", str(tmp_path / "public/feed.xml")).exit_code == 0
+
+
+def test_an_undated_item_keeps_its_date_when_the_feed_grows(tmp_path: Path) -> None:
+    source = tmp_path / "feed.xml"
+    text = (DATA / "messy.xml").read_text().replace("HOST", "https://old.example.org")
+    source.write_text(text)
+    show, first = imported(tmp_path, str(source), "--no-fetch")
+    assert first.exit_code == 0, first.output
+    undated = _episode(show, "messy-6") / "episode.toml"
+    before = undated.read_bytes()
+    at = text.index("<item>")
+    source.write_text(text[:at] + """<item><title>Newest</title><guid>messy-new</guid>
+      <pubDate>Mon, 03 Feb 2025 10:00:00 +0000</pubDate>
+      <enclosure url="https://cdn.messy.example/new.mp3" length="5" type="audio/mpeg"/></item>
+      """ + text[at:])
+    again = run("--show", str(show), "import", str(source), "--no-fetch")
+    assert "1 new, 0 updated, 4 unchanged" in again.output
+    assert undated.read_bytes() == before
+
+
+def test_pages_of_an_imported_show_are_valid_html(tmp_path: Path) -> None:
+    import html5lib
+
+    source = tmp_path / "feed.xml"
+    source.write_text((DATA / "messy.xml").read_text().replace("HOST", "https://old.example.org"))
+    show, result = imported(tmp_path, str(source), "--no-fetch")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "public"
+    publish(show, out)
+    parser = html5lib.HTMLParser(strict=True, namespaceHTMLElements=False)
+    pages = sorted(out.glob("**/*.html"))
+    assert len(pages) >= 6
+    for page in pages:
+        parser.parse(page.read_bytes())   # raises on any parse error
+    undated = (out / "episodes" / "sixth-undated" / "index.html").read_text()
+    assert 'src="https://cdn.messy.example/six.mp3"' in undated
+    assert 'aria-label="Duration"' not in undated   # the old feed did not say
+    data = next(json.loads(s) for s in re.findall(
+        r'<script type="application/ld\+json">(.*?)</script>', undated, re.S))
+    assert "duration" not in data and data["associatedMedia"]["contentSize"] == "99"
+    assert data["associatedMedia"]["contentUrl"] == "https://cdn.messy.example/six.mp3"

@@ -10,6 +10,7 @@ Nothing is written until the whole feed has been read and found to be a podcast 
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -258,6 +259,9 @@ class _Import:
         if state is None:
             self.report.foreign.append(target.name)
             return None
+        if not episode.dated:   # keep the date the first import gave it: apps sort by it
+            episode.published = _published(target) or episode.published
+            digest = item_digest(episode)
         edited = self._edited(target, state)
         if edited and not self.force:
             self.report.edited.append(target.name)
@@ -434,6 +438,15 @@ class _Import:
         state["audio"] = name
         write_atomic(target / STATE_FILE, state_bytes(state))
         self.report.downloaded.append(target.name)
+
+
+def _published(folder: Path) -> dt.datetime | None:
+    """The publication date an episode folder has now."""
+    try:
+        value = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))["published"]
+    except (OSError, ValueError, KeyError):
+        return None
+    return value if isinstance(value, dt.datetime) and value.tzinfo else None
 
 
 def _write_durably(path: Path, data: bytes) -> None:

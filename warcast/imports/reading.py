@@ -108,6 +108,7 @@ class SourceEpisode:
     audio_bytes: int
     duration: float
     type: str = "full"
+    dated: bool = True   # False: the feed gave no readable date; the import made one up
     number: int | None = None
     season: int | None = None
     season_name: str | None = None
@@ -515,6 +516,7 @@ class _Reader:
             self.notices.add("no guid: the enclosure URL is the guid, as podcast apps do", where)
             guid = url
         published = values.date(self.text(item, "pubDate"))
+        dated = published is not None
         if published is None:
             published = self._missing_date(item, index, fallback, where)
         if not title:
@@ -526,7 +528,7 @@ class _Reader:
         hosts = {p["name"] for p in show.hosts}
         return SourceEpisode(
             where=where, guid=guid, title=title, published=published, audio_url=url,
-            audio_type=media_type, audio_bytes=length, duration=seconds,
+            audio_type=media_type, audio_bytes=length, duration=seconds, dated=dated,
             type=self._choice(self.text(item, "itunes:episodeType").lower(), EPISODE_TYPES,
                               "full", "itunes:episodeType", where),
             number=self._whole(self.text(item, "itunes:episode")
