@@ -248,6 +248,12 @@ class _Files(BaseHTTPRequestHandler):
         start = 0
         if self.headers.get("Range"):
             start = int(re.match(r"bytes=(\d+)-", self.headers["Range"]).group(1))  # type: ignore[union-attr]
+            if start >= len(data):
+                self.send_response(416)
+                self.send_header("Content-Range", f"bytes */{len(data)}")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             self.send_response(206)
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         else:
@@ -580,3 +586,15 @@ def test_pages_of_an_imported_show_are_valid_html(tmp_path: Path) -> None:
         r'<script type="application/ld\+json">(.*?)</script>', undated, re.S))
     assert "duration" not in data and data["associatedMedia"]["contentSize"] == "99"
     assert data["associatedMedia"]["contentUrl"] == "https://cdn.messy.example/six.mp3"
+
+
+def test_a_complete_partial_download_is_finished(tmp_path: Path, server,  # type: ignore[no-untyped-def]
+                                                 speech_mp3: Path) -> None:
+    audio = speech_mp3.read_bytes()
+    url = _serve_messy(server, audio)
+    show, _ = imported(tmp_path, url)
+    first = _episode(show, "messy-1")
+    (first / "audio.mp3.part").write_bytes(audio)   # stopped just before the rename
+    run("--show", str(show), "import", url, "--download-audio")
+    assert (first / "audio.mp3").read_bytes() == audio
+    assert not (first / "audio.mp3.part").exists()

@@ -78,10 +78,14 @@ def download(url: str, target: Path, *, expected: int = 0, timeout: float = TIME
                 handle.flush()
                 os.fsync(handle.fileno())
     except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have and have == expected:
-            total = have   # already complete
-        else:
+        if exc.code != 416 or not have:
             raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from None
+        extent = (exc.headers.get("Content-Range") or "").rpartition("/")[2]
+        total = int(extent) if extent.isdigit() else expected
+        if total != have:   # the part file is not a beginning of this file: start over
+            part.unlink()
+            raise FeedError(f"{url}: the partial download does not match the file",
+                            hint="Run the import again to download it afresh") from None
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", None) or exc
         raise FeedError(f"{url}: download stopped ({reason})",
