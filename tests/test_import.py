@@ -259,6 +259,8 @@ class _Files(BaseHTTPRequestHandler):
         else:
             self.send_response(200)
         self.send_header("Content-Length", str(len(data) - start))
+        for name, value in server.headers.get(self.path, {}).items():  # type: ignore[attr-defined]
+            self.send_header(name, value)
         self.end_headers()
         body = data[start:]
         if self.path in server.cut:  # type: ignore[attr-defined]
@@ -274,6 +276,7 @@ class _Files(BaseHTTPRequestHandler):
 def server():  # type: ignore[no-untyped-def]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     httpd.files, httpd.requests, httpd.cut = {}, [], set()  # type: ignore[attr-defined]
+    httpd.headers = {}  # type: ignore[attr-defined]
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -598,3 +601,142 @@ def test_a_complete_partial_download_is_finished(tmp_path: Path, server,  # type
     run("--show", str(show), "import", url, "--download-audio")
     assert (first / "audio.mp3").read_bytes() == audio
     assert not (first / "audio.mp3.part").exists()
+
+
+# --- hostile and odd feeds found by fuzzing ------------------------------------------------------
+
+TEMPLATE = ('<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" '
+            'xmlns:podcast="https://podcastindex.org/namespace/1.0" '
+            'xmlns:psc="http://podlove.org/simple-chapters"><channel><title>T</title>{channel}'
+            '<item><title>E</title><guid>g1</guid><pubDate>{date}</pubDate>'
+            '<enclosure url="{url}" length="1000" type="audio/mpeg"/>{item}</item></channel></rss>')
+NINES = "9" * 400
+ODD = {   # case: (template fields, what the note says, or None)
+    "huge-duration": ({"item": f"<itunes:duration>{NINES}</itunes:duration>"},
+                      "unreadable itunes:duration"),
+    "huge-clock": ({"item": f"<itunes:duration>{NINES}:00:00</itunes:duration>"},
+                   "unreadable itunes:duration"),
+    "huge-number": ({"item": "<itunes:episode>1e400</itunes:episode>"},
+                    "episode number '1e400' is not a whole number"),
+    "huge-season": ({"item": f"<itunes:season>{NINES}</itunes:season>"}, "season"),
+    "huge-chapter": ({"item": f'<psc:chapters><psc:chapter start="{NINES}" title="x"/>'
+                              "</psc:chapters>"}, "Podlove chapters left out"),
+    "huge-length": ({}, "enclosure length missing or 0"),
+    "ipv6-typo-link": ({"channel": "<link>https://[x/</link>"}, None),
+    "ipv6-typo-artwork": ({"channel": '<itunes:image href="https://[x/a.jpg"/>'},
+                          "artwork URLs that are not URLs at all"),
+    "serial-unnumbered": ({"channel": "<itunes:type>serial</itunes:type>"},
+                          "imported as episodic"),
+    "transcript-charset": ({"item": '<podcast:transcript url="https://x.example/t.vtt" '
+                                    'type="text/vtt; charset=utf-8"/>'}, None),
+    "transcript-unknown": ({"item": '<podcast:transcript url="https://x.example/t" '
+                                    'type="weird/type"/>'}, "type podcast apps do not know"),
+    "double-escaped-title": ({"item": ""}, None),
+    "offset-with-colon": ({"date": "Mon, 06 Jan 2025 10:00:00 +05:30"}, None),
+    "unknown-zone": ({"date": "Mon, 06 Jan 2025 10:00:00 XYZ"}, "time zone 'XYZ'"),
+    "year-one": ({"date": "Mon, 06 Jan 0001 10:00:00 +0000"}, "unreadable pubDate"),
+    "guid-newline": ({}, None),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD))
+def test_odd_feeds_import_publish_and_validate(tmp_path: Path, case: str) -> None:
+    fields, note = ODD[case]
+    values_ = {"channel": "", "item": "", "url": "https://a.example/a.mp3",
+               "date": "Mon, 06 Jan 2025 10:00:00 +0000", **fields}
+    text = TEMPLATE.format(**values_)
+    if case == "double-escaped-title":
+        text = text.replace("<title>E</title>", "<title>&amp;lt;b&amp;gt;Bold&amp;lt;/b&amp;gt; "
+                                                "title</title>")
+    if case == "guid-newline":
+        text = text.replace("<guid>g1</guid>", "<guid>a\nb</guid>")
+    if case == "huge-length":
+        text = text.replace('length="1000"', f'length="{"9" * 5000}"')
+    feed = tmp_path / "feed.xml"
+    feed.write_text(text)
+    show, result = imported(tmp_path, str(feed), "--no-fetch")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    if note:
+        assert note in result.output
+    out = tmp_path / "public"
+    publish(show, out)
+    checked = run("validate", "--no-fetch", str(out / "feed.xml"))
+    assert checked.exit_code == 0 and "0 errors" in checked.output, checked.output
+    entry = feedparser.parse(str(out / "feed.xml")).entries[0]
+    if case == "double-escaped-title":
+        assert entry.title == "Bold title"
+    if case == "offset-with-colon":
+        assert entry.published == "Mon, 06 Jan 2025 10:00:00 +0530"
+    if case == "guid-newline":
+        assert entry.id == "a\nb"
+
+
+def _bom_utf16(text: str) -> bytes:
+    return ("\ufeff" + text).encode("utf-16")
+
+
+@pytest.mark.parametrize("case", ["comment-before-rss", "utf-16", "userland", "https-itunes"])
+def test_feeds_podcast_apps_read_despite_their_xml(tmp_path: Path, case: str) -> None:
+    text = TEMPLATE.format(channel='<itunes:category text="News"/>', item="<itunes:duration>60"
+                           "</itunes:duration>", url="https://a.example/a.mp3",
+                           date="Mon, 06 Jan 2025 10:00:00 +0000")
+    undeclared = text.replace(' xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"', "")
+    data = {
+        "comment-before-rss": ("<!-- made by <rss-o-matic> -->\n" + undeclared).encode(),
+        "utf-16": _bom_utf16('<?xml version="1.0" encoding="UTF-16"?>' + undeclared),
+        "userland": text.replace("<rss ", '<rss xmlns="http://backend.userland.com/rss2" ')
+        .encode(),
+        "https-itunes": text.replace("http://www.itunes", "https://www.itunes").encode(),
+    }[case]
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(data)
+    show, result = imported(tmp_path, str(feed), "--no-fetch")
+    assert result.exit_code == 0, result.output
+    assert '"News"' in (show / "show.toml").read_text()   # the itunes: category was read
+    assert 'duration = 60' in next(show.glob("0001-*/episode.toml")).read_text()
+
+
+@pytest.mark.parametrize("item,message", [
+    ("<guid>" + "g" * 3000 + "</guid>", "guid is over 2048 characters"),
+    ('<enclosure url="https://[x/a.mp3" type="audio/mpeg"/>', "not URLs at all")])
+def test_a_feed_of_unusable_items_is_one_line(tmp_path: Path, item: str, message: str) -> None:
+    feed = tmp_path / "feed.xml"
+    feed.write_text('<rss version="2.0"><channel><title>T</title><item><title>E</title>'
+                    f"{item}<enclosure url=\"https://a.example/a.mp3\"/></item></channel></rss>"
+                    if "guid" in item else
+                    f'<rss version="2.0"><channel><title>T</title><item><title>E</title>{item}'
+                    "</item></channel></rss>")
+    show, result = imported(tmp_path, str(feed))
+    assert result.exit_code == 1 and message in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not show.exists()
+
+
+def test_an_unwritable_show_folder_is_one_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    result = run("--show", str(blocker / "show"), "import", str(DATA / "dk-podcast.xml"),
+                 "--base-url", BASE, "--no-fetch")
+    assert result.exit_code == 1 and "cannot write" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_feeds_as_servers_send_them(tmp_path: Path, server) -> None:  # type: ignore[no-untyped-def]
+    import gzip
+
+    text = TEMPLATE.format(channel="", item="", url="https://a.example/a.mp3",
+                           date="Mon, 06 Jan 2025 10:00:00 +0000").replace("<title>E<",
+                                                                          "<title>Café<")
+    server.files["/latin1.xml"] = text.encode("latin-1")
+    server.headers["/latin1.xml"] = {"Content-Type": "application/rss+xml; charset=ISO-8859-1"}
+    server.files["/gzip.xml"] = gzip.compress(text.encode(), mtime=0)
+    server.headers["/gzip.xml"] = {"Content-Encoding": "gzip"}
+    for name in ("latin1", "gzip"):
+        show, result = imported(tmp_path / name, f"{server.url}/{name}.xml", "--no-fetch")
+        assert result.exit_code == 0, result.output
+        assert 'title = "Café"' in next(show.glob("0001-*/episode.toml")).read_text()
+    server.files["/cut.xml"] = text.encode()
+    server.cut.add("/cut.xml")
+    show, result = imported(tmp_path / "cut", f"{server.url}/cut.xml", "--no-fetch")
+    assert result.exit_code == 1 and "the download stopped after" in result.output
+    assert not show.exists()

@@ -173,7 +173,8 @@ def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
         bar.close()
     if report.created_show:
         obj.say(f"Created {obj.show / 'show.toml'} from the feed's channel.")
-    obj.say(f"Imported {report.items} episodes from {feed}: {len(report.new)} new, "
+    obj.say(f"Imported {report.items - len(report.rejected)} episodes from {feed}: "
+            f"{len(report.new)} new, "
             f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
             + (f", {len(report.downloaded)} audio files downloaded" if report.downloaded else "")
             + ".")

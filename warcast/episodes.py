@@ -251,8 +251,8 @@ def _guid(table: SourceTable) -> str:
         raise table.error("guid", "is required but missing",
                           f'Add guid = "{uuid.uuid4()}" and never change it once published')
     value = table.text("guid")
-    if any(ord(c) < 32 for c in value) or len(value) > 2048:
-        raise table.error("guid", "must be one line of at most 2048 characters")
+    if any(ord(c) < 32 and c not in "\t\n" for c in value) or len(value) > 2048:
+        raise table.error("guid", "must be at most 2048 characters, without control characters")
     return value
 
 

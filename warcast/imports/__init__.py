@@ -32,7 +32,7 @@ from warcast.episodes import (
     load_episode,
     slugify,
 )
-from warcast.errors import SourceError, WarcastError
+from warcast.errors import FeedError, PublishError, SourceError, WarcastError
 from warcast.files import create_exclusive, write_atomic
 from warcast.imports.conversion import TIMED_TYPES, chapters_from, transcript_from
 from warcast.imports.downloads import Fetcher, download
@@ -109,19 +109,31 @@ def import_feed(folder: Path, location: str, *, base_url: str | None = None,
     else:
         load_show(folder)   # a broken show.toml stops the import before anything is written
     created = not folder.exists()
-    folder.mkdir(parents=True, exist_ok=True)
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         with show_lock(folder, "import"):
             report = _Import(folder, feed, Fetcher(enabled=fetch), force).run(
                 base_url, download_audio, progress)
+        if forwarding is not None:
+            report.forwarding = load_show(folder).feed_url
+            write_atomic(forwarding, forwarding_feed(data, report.forwarding, source=location))
+    except OSError as exc:
+        _leave_no_trace(folder, created)
+        raise PublishError(f"cannot write: {exc.strerror or exc}",
+                           path=exc.filename or folder,
+                           hint="Check that the folder is writable and the disk has room; "
+                                "run the import again") from None
     except BaseException:
-        if created and {p.name for p in folder.iterdir()} <= {".warcast.lock"}:
-            shutil.rmtree(folder)   # nothing was imported: leave no trace
+        _leave_no_trace(folder, created)
         raise
-    if forwarding is not None:
-        report.forwarding = load_show(folder).feed_url
-        write_atomic(forwarding, forwarding_feed(data, report.forwarding, source=location))
     return report
+
+
+def _leave_no_trace(folder: Path, created: bool) -> None:
+    """Remove a show folder this import created when no episode made it into it."""
+    if created and folder.is_dir() and not any(
+            (child / EPISODE_FILE).is_file() for child in folder.iterdir()):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class _Import:
@@ -155,6 +167,13 @@ class _Import:
             shutil.rmtree(staging, ignore_errors=True)
         self.report.gone = sorted(path.name for path in existing.values()
                                   if read_state(path) is not None)
+        if self.report.rejected and not kept and not self.report.edited:
+            self._undo_show()
+            more = len(self.report.rejected) - 1
+            raise FeedError(f"{self.feed.location}: none of its {len(self.feed.episodes)} "
+                            f"episodes can be imported: {self.report.rejected[0]}"
+                            + (f" (and {more} more)" if more else ""),
+                            hint="Nothing was imported")
         if download_audio:
             for target, episode in kept.values():
                 self._download(show, target, episode, progress)
@@ -186,6 +205,12 @@ class _Import:
                 path.unlink(missing_ok=True)
             raise
         self.report.created_show = True
+        self.show_files = written
+
+    def _undo_show(self) -> None:
+        for path in getattr(self, "show_files", []):
+            path.unlink(missing_ok=True)
+        self.report.created_show = False
 
     def _cover(self) -> tuple[bytes, str]:
         url = self.feed.show.image_url
@@ -209,12 +234,13 @@ class _Import:
             except ValueError:
                 pass
         old = self.feed.show.old_feed_url
-        if guid:
-            self.notices.add(f"podcast:guid '{guid}' is not a UUIDv5: " + (
-                f"derived from the old feed URL {old}" if old else
-                "derived from the new feed URL"))
+        why = f"podcast:guid '{guid[:60]}' is not a UUIDv5" if guid else "no podcast:guid"
         if old:
+            self.notices.add(f"{why}: derived from the old feed URL {old}, as directories did")
             return derive_podcast_guid(old), f"derived from the old feed URL {old}"
+        self.notices.add(f"{why} and no address of the old feed in it: the podcast:guid will be "
+                         "derived from the new feed URL (import the feed by its URL to keep "
+                         "the show's identity)")
         return None, ""
 
     # --- episodes -------------------------------------------------------------------------
@@ -252,6 +278,8 @@ class _Import:
         if target is None:
             name = self._new_name(episode)
             if not self._write(show, episode, digest, self.folder / name, staging, {}):
+                self.ordinal -= 1   # the number and slug stay free for the next item
+                self.slugs.discard(name.split("-", 1)[1])
                 return None
             self.report.new.append(name)
             return self.folder / name
@@ -308,7 +336,8 @@ class _Import:
         try:
             load_episode(show, stage)
         except WarcastError as exc:
-            self.report.rejected.append(f"{episode.where}: {exc}")
+            shown = str(exc).replace(str(stage), str(target))
+            self.report.rejected.append(f"{episode.where}: {shown}")
             return False
         record = {**extras, "audio": state.get("audio")}
         if not target.exists():

@@ -14,7 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urldefrag, urlsplit
 
 from warcast.audio import MEDIA_TYPES
 from warcast.categories import check_category
@@ -24,6 +24,7 @@ from warcast.imports import values
 from warcast.notes import sanitize_html
 from warcast.show import MEDIUMS, SHOW_TYPES
 from warcast.validation.reading import parse_feed
+from warcast.validation.rules import TRANSCRIPT_TYPES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 #: them as. The Podcasting 2.0 namespace was first published under its GitHub address.
 NAMESPACE_PREFIXES = {
     "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "https://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
+    "http://itunes.com/dtds/podcast-1.0.dtd": "itunes",
     "https://podcastindex.org/namespace/1.0": "podcast",
     "http://podcastindex.org/namespace/1.0": "podcast",
     "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
@@ -66,11 +69,19 @@ LEGACY_CATEGORIES = {
 #: podcast: elements the import keeps (the rest are named in a note).
 KEPT_PODCAST_ELEMENTS = {"guid", "locked", "funding", "person", "medium", "season", "episode",
                          "chapters", "transcript"}
+#: podcast:transcript types as feeds write them, and what the namespace calls them.
+TRANSCRIPT_ALIASES = {"text/srt": "application/x-subrip", "application/x-srt":
+                      "application/x-subrip", "text/json": "application/json",
+                      "text/webvtt": "text/vtt"}
+TRANSCRIPT_EXTENSIONS = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json":
+                         "application/json", ".html": "text/html", ".htm": "text/html",
+                         ".txt": "text/plain"}
 MAX_NOTES_BYTES = 512 * 1024
-_USED_PREFIX = re.compile(rb"<\/?([A-Za-z_][\w.-]*):[A-Za-z_]"            # elements
-                          rb"|\s([A-Za-z_][\w.-]*):[A-Za-z_][\w.-]*\s*=")  # attributes
-_DECLARED_PREFIX = re.compile(rb"xmlns:([A-Za-z_][\w.-]*)\s*=")
-_RSS_START = re.compile(rb"<rss\b")
+MAX_GUID = 2048
+_BAD_PODLOVE = "unreadable or out-of-order Podlove chapters left out"
+_UNDECLARED = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*) (?:on|for) \S+ is not defined")
+_RSS_START = re.compile(rb"<rss(?=[\s/>])")
+_USERLAND = re.compile(rb'\s+xmlns\s*=\s*["\']http://backend\.userland\.com/rss2/?["\']')
 
 
 @dataclass
@@ -166,8 +177,7 @@ class SourceFeed:
 def read_source_feed(data: bytes, location: str) -> SourceFeed:
     """Parse the bytes of another host's feed at ``location`` (a path or URL)."""
     notices = Notices()
-    data = _declare_missing_prefixes(data, notices)
-    root = parse_feed(data, source=location)
+    _, root = parse_leniently(data, location, notices)
     channel = root.find("channel")
     if channel is None:
         raise _refuse(location, "is an RSS document without a <channel>")
@@ -179,8 +189,17 @@ def read_source_feed(data: bytes, location: str) -> SourceFeed:
                       "Check that this is the show's podcast feed, not an empty one")
     episodes = reader.episodes(items, show, channel)
     if not episodes:
-        raise _refuse(location, f"has {len(items)} items but none with audio (an enclosure)",
-                      "Check that this is the show's podcast feed")
+        relative = reader.relative_enclosures
+        why = next((message for message, places in notices.groups.items()
+                    if "left out" in message and places[0].startswith("item")), "")
+        raise _refuse(location, f"has {len(items)} items but none with audio warcast can "
+                      f"import" + (f" ({why})" if why else ""),
+                      "Import the feed by its URL, so relative URLs can be resolved"
+                      if relative else "Check that this is the show's podcast feed")
+    if show.type == "serial" and any(e.type == "full" and e.number is None for e in episodes):
+        show.type = "episodic"
+        notices.add("a serial show with full episodes without numbers: imported as episodic "
+                    "(number them, then set type = \"serial\" in show.toml)")
     _not_carried(reader, channel, notices)
     if reader.text(channel, "podcast:locked").lower() == "yes":
         notices.add("the old feed is podcast:locked: directories accept the move once it says "
@@ -252,8 +271,7 @@ def forwarding_feed(data: bytes, new_feed_url: str, *, source: str) -> bytes:
     an old host that serves a feed file you can replace. Apps that read it move over."""
     from xml.sax.saxutils import escape
 
-    data = _declare_missing_prefixes(data, Notices())
-    parse_feed(data, source=source)
+    data, _ = parse_leniently(data, source, Notices())
     element = f"<itunes:new-feed-url>{escape(new_feed_url)}</itunes:new-feed-url>".encode()
     existing = re.compile(rb"<itunes:new-feed-url\s*>[^<]*</itunes:new-feed-url\s*>")
     if existing.search(data):
@@ -263,28 +281,64 @@ def forwarding_feed(data: bytes, new_feed_url: str, *, source: str) -> bytes:
         if channel is None:
             raise _refuse(source, "has no <channel>")
         result = data[:channel.end()] + b"\n    " + element + data[channel.end():]
-    result = _declare_missing_prefixes(result, Notices())   # when the feed had no itunes:
-    parse_feed(result, source=source)
+    result, _ = parse_leniently(result, source, Notices())   # declares itunes: if need be
     return result
 
 
-def _declare_missing_prefixes(data: bytes, notices: Notices) -> bytes:
-    """Declare, on <rss>, prefixes the document uses without declaring them (not
-    namespace-well-formed, yet common), as the namespaces they always stand for."""
-    head = data[:4]
-    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head:
-        return data   # UTF-16: left to the parser
-    used = {m.group(1) or m.group(2) for m in _USED_PREFIX.finditer(data)}
-    declared = set(_DECLARED_PREFIX.findall(data))
-    missing = sorted(p.decode("ascii", "replace") for p in used - declared - {b"xml", b"xmlns"})
-    start = _RSS_START.search(data)
-    if not missing or start is None:
-        return data
-    declarations = "".join(
-        f' xmlns:{p}="{USUAL_NAMESPACES.get(p, "urn:x-undeclared:" + p)}"' for p in missing)
-    notices.add("namespace prefixes used without being declared: read as their usual "
-                "namespaces", ", ".join(missing))
-    return data[:start.end()] + declarations.encode("ascii") + data[start.end():]
+def parse_leniently(data: bytes, source: str, notices: Notices) -> tuple[bytes, _Element]:
+    """Parse a feed as podcast apps manage to: UTF-16 and UTF-32 read as UTF-8, the old
+    UserLand default namespace dropped, prefixes used without a declaration (not
+    namespace-well-formed, yet common) declared on <rss> as what they always stand for.
+    Returns the repaired bytes and the <rss> element; FeedError for anything else."""
+    data = _as_utf8(data)
+    if _USERLAND.search(data[:4096]):
+        data = _USERLAND.sub(b"", data, count=1)
+        notices.add("the old UserLand RSS namespace on <rss> ignored")
+    declared: list[str] = []
+    while True:
+        try:
+            root = parse_feed(data, source=source)
+            break
+        except FeedError as exc:
+            found = _UNDECLARED.search(exc.message)
+            start = _root_start(data)
+            if not found or start is None or len(declared) >= 20 or found.group(1) in declared:
+                raise
+            prefix = found.group(1)
+            uri = USUAL_NAMESPACES.get(prefix, f"urn:x-undeclared:{prefix}")
+            data = data[:start] + f' xmlns:{prefix}="{uri}"'.encode() + data[start:]
+            declared.append(prefix)
+    usual = [p for p in declared if p in USUAL_NAMESPACES]
+    if usual:
+        notices.add("namespace prefixes used without being declared: read as their usual "
+                    "namespaces", ", ".join(usual))
+    if len(usual) < len(declared):
+        notices.add("unknown namespace prefixes used without being declared: ignored",
+                    ", ".join(p for p in declared if p not in usual))
+    return data, root
+
+
+def _as_utf8(data: bytes) -> bytes:
+    """UTF-16 and UTF-32 documents as UTF-8 (the encoding declaration follows)."""
+    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
+                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
+                       (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")):
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec).removeprefix("\ufeff")
+            except UnicodeDecodeError:
+                return data
+            text = re.sub(r'^(<\?xml[^>]*?encoding=)(["\'])[^"\']*\2', r"\1\2UTF-8\2", text)
+            return text.encode("utf-8")
+    return data
+
+
+def _root_start(data: bytes) -> int | None:
+    """Where to insert attributes into the <rss> start tag (comments skipped)."""
+    for match in _RSS_START.finditer(data):
+        if data.rfind(b"<!--", 0, match.start()) <= data.rfind(b"-->", 0, match.start()):
+            return match.end()
+    return None
 
 
 class _Reader:
@@ -293,8 +347,10 @@ class _Reader:
     def __init__(self, location: str, notices: Notices) -> None:
         self.location = location
         self.notices = notices
-        self.base = location if urlsplit(location).scheme in ("http", "https") else None
+        self.base = urldefrag(location)[0] \
+            if urlsplit(location).scheme in ("http", "https") else None
         self.legacy_namespace = False
+        self.relative_enclosures = 0
 
     # --- elements by prefix, whatever URI (current or legacy) the feed bound it to ------
 
@@ -329,12 +385,15 @@ class _Reader:
         if change == "relative" and url:
             self.notices.add(f"relative {what} URL resolved against the feed's address", where)
         elif change == "relative":
+            self.relative_enclosures += what == "enclosure"
             self.notices.add(f"relative {what} URL left out (no absolute address to resolve it "
                              "against: import the feed by its URL)", where)
         elif change == "spaces" and url:
-            self.notices.add(f"spaces in a {what} URL percent-encoded", where)
+            self.notices.add(f"spaces in {what} URLs percent-encoded", where)
         elif change == "scheme":
-            self.notices.add(f"{what} URL that is not http(s) left out", where)
+            self.notices.add(f"{what} URLs that are not http(s) left out", where)
+        elif change == "invalid":
+            self.notices.add(f"{what} URLs that are not URLs at all left out", where)
         return url
 
     # --- the channel --------------------------------------------------------------------
@@ -386,8 +445,8 @@ class _Reader:
         return url
 
     def _old_feed_url(self, channel: _Element) -> str | None:
-        if self.base and self.base == self.location:
-            return self.location
+        if self.base and self.base == urldefrag(self.location)[0]:
+            return self.base
         for link in self.children(channel, "atom:link"):
             if link.get("rel") == "self" and link.get("href"):
                 return values.absolute_url(link.get("href"), None)[0]
@@ -515,8 +574,15 @@ class _Reader:
         if not guid:
             self.notices.add("no guid: the enclosure URL is the guid, as podcast apps do", where)
             guid = url
+        if len(guid) > MAX_GUID or any(ord(c) < 32 and c not in "\t\n" for c in guid):
+            self.notices.add(f"items whose guid is over {MAX_GUID} characters or holds control "
+                             "characters left out", where)
+            return None
         published = values.date(self.text(item, "pubDate"))
         dated = published is not None
+        zone = values.unknown_zone(self.text(item, "pubDate")) if dated else None
+        if zone:
+            self.notices.add(f"pubDate time zone '{zone[:10]}' is no zone: read as UTC", where)
         if published is None:
             published = self._missing_date(item, index, fallback, where)
         if not title:
@@ -531,9 +597,9 @@ class _Reader:
             audio_type=media_type, audio_bytes=length, duration=seconds, dated=dated,
             type=self._choice(self.text(item, "itunes:episodeType").lower(), EPISODE_TYPES,
                               "full", "itunes:episodeType", where),
-            number=self._whole(self.text(item, "itunes:episode")
+            number=self._number(self.text(item, "itunes:episode")
                                or self.text(item, "podcast:episode"), "episode number", where),
-            season=self._whole(self.text(item, "itunes:season")
+            season=self._number(self.text(item, "itunes:season")
                                or self.text(item, "podcast:season"), "season", where),
             season_name=(self.child(item, "podcast:season").get("name") or None)
             if self.child(item, "podcast:season") is not None else None,
@@ -571,13 +637,13 @@ class _Reader:
         url, media_type, length = media[0]
         expected = MEDIA_TYPES.get(_suffix(url))
         if expected and media_type not in expected:
-            self.notices.add(f"enclosure type '{media_type or 'missing'}' set to {expected[0]} "
-                             "from the file extension", where)
+            self.notices.add(f"enclosure type {repr(media_type) if media_type else 'missing'}: "
+                             f"set to {expected[0]} from the file extension", where)
             media_type = expected[0]
         elif not media_type:
             media_type = "application/octet-stream"
             self.notices.add("enclosure without a type: application/octet-stream", where)
-        size = int(length) if length.isdigit() and int(length) > 0 else 0
+        size = int(length) if length.isdigit() and len(length) <= 13 else 0   # under 10 TB
         if not size:
             self.notices.add("enclosure length missing or 0: published as 0 (unknown) until "
                              "the audio is downloaded (--download-audio)", where)
@@ -588,9 +654,9 @@ class _Reader:
         """Apps date such items when they first see them; keep the feed's order instead."""
         raw = self.text(item, "pubDate")
         base = fallback or dt.datetime(2000, 1, 1, tzinfo=dt.UTC)
-        what = f"unreadable pubDate '{raw}'" if raw else "no pubDate"
-        self.notices.add(f"{what}: dated {base.date().isoformat()} in feed order "
-                         "(edit episode.toml)", where)
+        what = f"unreadable pubDate '{raw[:40]}'" if raw else "no pubDate"
+        self.notices.add(f"{what}: dated a minute apart before {base.isoformat()}, in feed "
+                         "order (edit episode.toml)", where)
         return base - dt.timedelta(minutes=index)
 
     def _duration(self, value: str, where: str) -> float:
@@ -601,17 +667,12 @@ class _Reader:
             return 0.0
         return seconds
 
-    def _whole(self, value: str, what: str, where: str) -> int | None:
-        if not value:
-            return None
-        try:
-            number = float(value)
-        except ValueError:
-            number = -1.0
-        if number >= 1 and number == int(number):
-            return int(number)
-        self.notices.add(f"{what} '{value}' is not a whole number from 1: left out", where)
-        return None
+    def _number(self, value: str, what: str, where: str) -> int | None:
+        number = values.whole(value)
+        if number is None and value:
+            self.notices.add(f"{what} '{value[:20]}' is not a whole number from 1: left out",
+                             where)
+        return number
 
     def _notes(self, item: _Element, where: str) -> str:
         """content:encoded, else description, else itunes:summary, as sanitized HTML."""
@@ -637,13 +698,20 @@ class _Reader:
         found = []
         for element in self.children(item, "podcast:transcript"):
             url = self.url(element.get("url"), where, "transcript")
-            kind = (element.get("type") or "").strip().lower()
-            if not url or not kind:
+            if not url:
+                continue
+            written = (element.get("type") or "").split(";")[0].strip().lower()
+            kind = TRANSCRIPT_ALIASES.get(written, written) or \
+                TRANSCRIPT_EXTENSIONS.get(_suffix(url), "")
+            if kind not in TRANSCRIPT_TYPES:
+                self.notices.add("transcripts of a type podcast apps do not know left out",
+                                 f"{where} ('{written[:30]}')")
                 continue
             entry = {"url": url, "type": kind}
             for key in ("language", "rel"):
-                if element.get(key):
-                    entry[key] = element.get(key).strip()
+                value = " ".join((element.get(key) or "").split())[:35]
+                if value and re.fullmatch(r"[\w-]+", value):
+                    entry[key] = value
             found.append(entry)
         return found
 
@@ -655,7 +723,8 @@ class _Reader:
             start = values.duration(element.get("start"))
             title = values.plain(element.get("title"))[0]
             if start is None or not title or (chapters and start <= chapters[-1]["start"]):
-                self.notices.add("unreadable or out-of-order Podlove chapters left out", where)
+                if where not in self.notices.groups[_BAD_PODLOVE]:
+                    self.notices.add(_BAD_PODLOVE, where)
                 continue
             chapter: dict[str, object] = {"start": start, "title": title}
             for key, name in (("href", "url"), ("image", "image")):

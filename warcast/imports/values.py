@@ -29,12 +29,35 @@ _DATE_FORMATS = ("%d %b %Y %H:%M:%S %z", "%d %B %Y %H:%M:%S %z", "%a, %d %b %Y %
                  "%Y-%m-%d", "%a %b %d %H:%M:%S %Y", "%m/%d/%Y")
 
 
+MAX_SECONDS = 10_000_000.0     # 115 days: anything longer is a typo, not an episode
+MAX_WHOLE = 2_147_483_647      # episode and season numbers apps can hold
+_KNOWN_ZONES = {"UT", "UTC", "GMT", "Z", "EST", "EDT", "CST", "CDT", "MST", "MDT", "PST", "PDT"}
+
+
 def duration(text: str | None) -> float | None:
     """Seconds from every way feeds write ``itunes:duration``: ``3600``, ``3600.5``, ``60:00``,
-    ``1:00:00``, ``01:00:00.000``, ``75:30`` (minutes past 59), ``1h 2m 3s``, ``PT1H2M3S``."""
+    ``1:00:00``, ``01:00:00.000``, ``75:30`` (minutes past 59), ``1h 2m 3s``, ``PT1H2M3S``;
+    None for anything else, or for more than :data:`MAX_SECONDS`."""
     value = (text or "").strip()
-    if not value:
+    if not value or len(value) > 40:
         return None
+    try:
+        seconds = _duration(value)
+    except (OverflowError, ValueError):
+        return None
+    return seconds if seconds is not None and 0 <= seconds <= MAX_SECONDS else None
+
+
+def whole(text: str | None) -> int | None:
+    """A whole number from 1 (``12``, ``12.0``), or None: episode and season numbers."""
+    value = (text or "").strip()
+    if not re.fullmatch(r"\d{1,10}(?:\.0*)?", value):
+        return None
+    number = int(value.split(".")[0])
+    return number if 1 <= number <= MAX_WHOLE else None
+
+
+def _duration(value: str) -> float | None:
     if re.fullmatch(r"\d+(?:[.,]\d+)?", value):
         return float(value.replace(",", "."))
     clock = _CLOCK.fullmatch(value)
@@ -53,22 +76,35 @@ def duration(text: str | None) -> float | None:
 
 def date(text: str | None) -> dt.datetime | None:
     """A publication date from RFC 822 (what RSS asks for), ISO 8601 or the usual slips (no
-    seconds, no zone, a wrong weekday); a date without a zone is taken as UTC."""
+    seconds, no zone, ``+05:30``, a wrong weekday); a date without a zone is taken as UTC.
+    None when unreadable, or when the year written is not the year read (``0001``)."""
     value = " ".join((text or "").split())
-    if not value:
+    if not value or len(value) > 80:
         return None
+    value = re.sub(r"([+-]\d{2}):(\d{2})$", r"\1\2", value) if not _iso(value) else value
     parsed = _rfc822(value) or _iso(value) or _formats(value)
     if parsed is None:
+        return None
+    years = re.findall(r"(?<!\d)(\d{4})(?!\d)", value)
+    if (years and str(parsed.year).zfill(4) not in years) or parsed.year < 1000:
         return None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=dt.UTC)
     return parsed.replace(microsecond=0)
 
 
+def unknown_zone(text: str | None) -> str | None:
+    """The zone name ending an RFC 822 date when it is none Python knows (read as UTC)."""
+    tokens = (text or "").split()
+    if not tokens or not tokens[-1].isalpha() or tokens[-1].upper() in _KNOWN_ZONES:
+        return None
+    return tokens[-1] if email.utils.parsedate_tz(" ".join(tokens)) is not None else None
+
+
 def _rfc822(value: str) -> dt.datetime | None:
     try:
         return email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
 
 
@@ -96,13 +132,17 @@ def explicit(text: str | None) -> bool | None:
 
 
 def plain(text: str | None) -> tuple[str, bool]:
-    """Text without markup or entities, on one line; True when there was markup to remove
-    (HTML in a title or in the show's description)."""
-    raw = text or ""
-    stripped = _TAG.sub(" ", raw)
-    unescaped = html.unescape(html.unescape(stripped)) if "&" in stripped else stripped
-    cleaned = " ".join(_CONTROL.sub("", unescaped).split())
-    return cleaned, stripped != raw or unescaped != stripped
+    """Text without markup or entities (escaped once or twice), on one line; True when there
+    was markup to remove (HTML in a title or in the show's description)."""
+    raw = current = text or ""
+    for _ in range(3):   # markup escaped twice shows up only after one unescape
+        stripped = _TAG.sub(" ", current)
+        unescaped = html.unescape(stripped) if "&" in stripped else stripped
+        if unescaped == current:
+            break
+        current = unescaped
+    cleaned = " ".join(_CONTROL.sub("", current).split())
+    return cleaned, cleaned != " ".join(raw.split())
 
 
 def has_markup(text: str) -> bool:
@@ -119,16 +159,25 @@ def paragraphs(text: str) -> str:
 
 def absolute_url(value: str | None, base: str | None) -> tuple[str | None, str]:
     """An absolute http(s) URL made from ``value``: resolved against ``base`` when relative,
-    spaces percent-encoded. Returns the URL (None when impossible) and what was changed."""
+    spaces percent-encoded. Returns the URL (None when impossible) and what was changed:
+    "relative", "spaces", "scheme" (not http(s)) or "invalid" (not a URL at all)."""
     url = (value or "").strip()
     if not url:
         return None, ""
+    try:
+        return _absolute(url, base)
+    except ValueError:   # e.g. an unclosed "[" (an IPv6 host)
+        return None, "invalid"
+
+
+def _absolute(url: str, base: str | None) -> tuple[str | None, str]:
     change = ""
     if not urlsplit(url).scheme:
         if not base or urlsplit(base).scheme not in ("http", "https"):
             return None, "relative"
         url, change = urljoin(base, url), "relative"
-    if urlsplit(url).scheme.lower() not in ("http", "https") or not urlsplit(url).netloc:
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None, "scheme"
     if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
         url = quote(url, safe=":/?#[]@!$&'()*+,;=%~")

@@ -119,6 +119,8 @@ def _date_problem(value: str, now: datetime) -> tuple[str, str] | None:
         return ERROR, f"'{value}' is not an RFC 2822 date; write e.g. '{example}'"
     if when.tzinfo is None:
         return ERROR, f"'{value}' has no time zone; add one, e.g. +0000"
+    if not re.search(r"(?<!\d)\d{4}(?!\d)", value):   # "1 Jan 1" reads as 2001 in most apps
+        return ERROR, f"'{value}' has no four-digit year; write e.g. 2020"
     if when > now + FUTURE_TOLERANCE:
         return WARNING, f"'{value}' is in the future; check the date and its time zone"
     return None

@@ -35,7 +35,10 @@ def read_feed(
     A URL is fetched with one GET (warcast's User-Agent, ``timeout`` seconds); anything that
     cannot be read, or is larger than ``max_bytes``, is a FeedError.
     """
-    scheme = urlsplit(location).scheme.lower()
+    try:
+        scheme = urlsplit(location).scheme.lower()
+    except ValueError:
+        raise FeedError(f"{location}: is not a URL or a path", hint="Check the address") from None
     if scheme in ("http", "https"):
         data = http_get(location, limit=max_bytes, timeout=timeout)
     elif "://" in location:
@@ -64,7 +67,8 @@ def http_get(url: str, *, limit: int, timeout: float) -> bytes:
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.read(limit + 1)
+            data = response.read(limit + 1)
+            headers = response.headers
     except urllib.error.HTTPError as exc:
         raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
@@ -72,6 +76,36 @@ def http_get(url: str, *, limit: int, timeout: float) -> bytes:
         raise FeedError(
             f"{url}: cannot be reached ({reason})", hint="Check the URL and your connection"
         ) from exc
+    declared = headers.get("Content-Length", "")
+    if declared.isdigit() and len(data) < int(declared) <= limit:
+        raise FeedError(f"{url}: the download stopped after {len(data):,} of {int(declared):,} "
+                        "bytes", hint="Try again")
+    if headers.get("Content-Encoding", "").lower() in ("gzip", "x-gzip"):
+        data = _gunzip(data, limit, url)
+    return _utf8_from_charset(data, headers.get_content_charset())
+
+
+def _gunzip(data: bytes, limit: int, url: str) -> bytes:
+    """A gzip body some servers send unasked, unpacked to at most ``limit + 1`` bytes."""
+    import zlib
+
+    try:
+        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise FeedError(f"{url}: the gzip body cannot be unpacked ({exc})") from None
+
+
+def _utf8_from_charset(data: bytes, charset: str | None) -> bytes:
+    """A document without an XML encoding declaration is in the HTTP charset: re-encode it
+    as UTF-8 (what the parser then assumes) when that is something else."""
+    if not charset or charset.lower().replace("_", "-") in ("utf-8", "utf8", "us-ascii"):
+        return data
+    if re.match(rb"\s*<\?xml[^>]*encoding=", data[:200]) or data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return data
+    try:
+        return data.decode(charset).encode("utf-8")
+    except (LookupError, UnicodeDecodeError):
+        return data
 
 
 def parse_feed(data: bytes, *, source: str) -> _Element:
@@ -100,8 +134,10 @@ def parse_feed(data: bytes, *, source: str) -> _Element:
     return root
 def _declares_entities(data: bytes) -> bool:
     """Tell whether the document's DOCTYPE declares entities (the XML bomb pattern)."""
-    head = data[:65536]
-    if head[:2] in (b"\xff\xfe", b"\xfe\xff"):
+    head = data   # a DOCTYPE may follow any amount of comments and whitespace
+    if head[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        head = head.decode("utf-32", errors="ignore").encode("utf-8")
+    elif head[:2] in (b"\xff\xfe", b"\xfe\xff"):
         head = head.decode("utf-16", errors="ignore").encode("utf-8")
     return _ENTITY_DECLARATION.search(head) is not None
 
@@ -136,6 +172,8 @@ def _syntax_hint(message: str) -> str:
         return f'Declare xmlns:{prefix}="{uri}" on <rss>'
     if "Char value" in message or "xmlChar" in message:
         return "Remove the control characters; XML does not allow them"
+    if "too long" in message or "Resource limit" in message or "amplification" in message:
+        return "A text in it is over 10 MB, or it expands entities without end: not a feed"
     return "Fix the XML at that line, or ask the feed's publisher to"
 
 
