@@ -36,13 +36,9 @@ from warcast.errors import FeedError, PublishError, SourceError, WarcastError
 from warcast.files import create_exclusive, write_atomic
 from warcast.imports.conversion import TIMED_TYPES, chapters_from, transcript_from
 from warcast.imports.downloads import Fetcher, download
-from warcast.imports.reading import (
-    Notices,
-    SourceEpisode,
-    SourceFeed,
-    forwarding_feed,
-    read_source_feed,
-)
+from warcast.imports.model import Notices, SourceEpisode, SourceFeed
+from warcast.imports.parsing import forwarding_feed
+from warcast.imports.reading import read_source_feed
 from warcast.imports.writing import (
     STATE_FILE,
     episode_toml,

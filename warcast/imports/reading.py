@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
@@ -19,47 +17,22 @@ from urllib.parse import urldefrag, urlsplit
 from warcast.audio import MEDIA_TYPES
 from warcast.categories import check_category
 from warcast.episodes import EPISODE_TYPES
-from warcast.errors import FeedError
 from warcast.imports import values
+from warcast.imports.model import Notices, SourceEpisode, SourceFeed, SourceShow
+from warcast.imports.parsing import (
+    LEGACY_PODCAST_NAMESPACES,
+    NAMESPACE_PREFIXES,
+    USUAL_NAMESPACES,
+    parse_leniently,
+    refuse,
+)
 from warcast.notes import sanitize_html
 from warcast.show import MEDIUMS, SHOW_TYPES
-from warcast.validation.reading import parse_feed
 from warcast.validation.rules import TRANSCRIPT_TYPES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-#: Namespace URIs feeds use, lower case without a trailing slash, and the prefix warcast reads
-#: them as. The Podcasting 2.0 namespace was first published under its GitHub address.
-NAMESPACE_PREFIXES = {
-    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "https://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "http://itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "https://podcastindex.org/namespace/1.0": "podcast",
-    "http://podcastindex.org/namespace/1.0": "podcast",
-    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
-    "http://purl.org/rss/1.0/modules/content": "content",
-    "http://www.w3.org/2005/atom": "atom",
-    "http://podlove.org/simple-chapters": "psc",
-    "http://search.yahoo.com/mrss": "media",
-    "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
-}
-LEGACY_PODCAST_NAMESPACES = {
-    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
-    "http://podcastindex.org/namespace/1.0",
-}
-#: What an undeclared prefix most likely meant (feeds that forgot the xmlns declaration).
-USUAL_NAMESPACES = {
-    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "podcast": "https://podcastindex.org/namespace/1.0",
-    "content": "http://purl.org/rss/1.0/modules/content/",
-    "atom": "http://www.w3.org/2005/Atom",
-    "psc": "http://podlove.org/simple-chapters",
-    "media": "http://search.yahoo.com/mrss/",
-    "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "sy": "http://purl.org/rss/1.0/modules/syndication/",
-}
 #: Apple's pre-2019 top-level categories and what they became.
 LEGACY_CATEGORIES = {
     "Games & Hobbies": "Leisure", "Science & Medicine": "Science", "Sports & Recreation":
@@ -79,99 +52,6 @@ TRANSCRIPT_EXTENSIONS = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".j
 MAX_NOTES_BYTES = 512 * 1024
 MAX_GUID = 2048
 _BAD_PODLOVE = "unreadable or out-of-order Podlove chapters left out"
-_UNDECLARED = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*) (?:on|for) \S+ is not defined")
-_RSS_START = re.compile(rb"<rss(?=[\s/>])")
-_USERLAND = re.compile(rb'\s+xmlns\s*=\s*["\']http://backend\.userland\.com/rss2/?["\']')
-
-
-@dataclass
-class Notices:
-    """What the import changed or could not keep, grouped by what happened."""
-
-    groups: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-
-    def add(self, message: str, where: str = "feed") -> None:
-        self.groups[message].append(where)
-
-    def lines(self, shown: int = 3) -> list[str]:
-        """One line per kind of fix: what happened and where (the first few places)."""
-        out = []
-        for message, places in self.groups.items():
-            if places == ["feed"]:
-                out.append(message)
-                continue
-            listed = ", ".join(places[:shown]) + (f" (+{len(places) - shown} more)"
-                                                  if len(places) > shown else "")
-            out.append(f"{message}: {listed}")
-        return out
-
-
-@dataclass
-class SourceEpisode:
-    """One item of the old feed, as warcast will keep it."""
-
-    where: str
-    guid: str
-    title: str
-    published: dt.datetime
-    audio_url: str
-    audio_type: str
-    audio_bytes: int
-    duration: float
-    type: str = "full"
-    dated: bool = True   # False: the feed gave no readable date; the import made one up
-    number: int | None = None
-    season: int | None = None
-    season_name: str | None = None
-    explicit: bool | None = None
-    block: bool = False
-    feed_xml: str = ""   # podcast: elements warcast does not model, kept as written
-    summary: str = ""
-    notes_html: str = ""
-    keywords: tuple[str, ...] = ()
-    persons: tuple[dict[str, str], ...] = ()
-    chapters: tuple[dict[str, object], ...] = ()   # inline (Podlove Simple Chapters)
-    chapters_url: str | None = None
-    transcripts: tuple[dict[str, str], ...] = ()
-    image_url: str | None = None
-
-
-@dataclass
-class SourceShow:
-    """The old feed's channel, as warcast will keep it."""
-
-    title: str
-    description: str
-    author: str
-    language: str
-    explicit: bool
-    type: str
-    image_url: str | None
-    categories: tuple[tuple[str, str | None], ...]
-    owner_name: str
-    owner_email: str | None
-    copyright: str | None
-    link: str | None
-    podcast_guid: str | None
-    old_feed_url: str | None
-    locked: bool
-    funding: tuple[tuple[str, str], ...]
-    hosts: tuple[dict[str, str], ...]
-    keywords: tuple[str, ...]
-    medium: str
-    complete: bool
-    block: bool
-    feed_xml: str = ""
-
-
-@dataclass
-class SourceFeed:
-    """A whole old feed: its show, its episodes (oldest first) and what was fixed."""
-
-    location: str
-    show: SourceShow
-    episodes: list[SourceEpisode]
-    notices: Notices
 
 
 def read_source_feed(data: bytes, location: str) -> SourceFeed:
@@ -180,19 +60,19 @@ def read_source_feed(data: bytes, location: str) -> SourceFeed:
     _, root = parse_leniently(data, location, notices)
     channel = root.find("channel")
     if channel is None:
-        raise _refuse(location, "is an RSS document without a <channel>")
+        raise refuse(location, "is an RSS document without a <channel>")
     reader = _Reader(location, notices)
     show = reader.show(channel)
     items = [child for child in channel if child.tag == "item"]
     if not items:
-        raise _refuse(location, "has no episodes (0 items)",
+        raise refuse(location, "has no episodes (0 items)",
                       "Check that this is the show's podcast feed, not an empty one")
     episodes = reader.episodes(items, show, channel)
     if not episodes:
         relative = reader.relative_enclosures
         why = next((message for message, places in notices.groups.items()
                     if "left out" in message and places[0].startswith("item")), "")
-        raise _refuse(location, f"has {len(items)} items but none with audio warcast can "
+        raise refuse(location, f"has {len(items)} items but none with audio warcast can "
                       f"import" + (f" ({why})" if why else ""),
                       "Import the feed by its URL, so relative URLs can be resolved"
                       if relative else "Check that this is the show's podcast feed")
@@ -259,86 +139,6 @@ def kept_as_written(reader: _Reader, parent: _Element) -> str:
         parts.append(etree.tostring(element, encoding="unicode").replace(
             f' xmlns:podcast="{canonical}"', ""))
     return "\n".join(parts)
-
-
-def _refuse(location: str, message: str, hint: str = "Check the feed") -> FeedError:
-    where = f"{location}: " if "://" in location else ""
-    return FeedError(f"{where}{message}", path=None if where else location, hint=hint)
-
-
-def forwarding_feed(data: bytes, new_feed_url: str, *, source: str) -> bytes:
-    """The old feed, byte for byte, with ``itunes:new-feed-url`` set to ``new_feed_url``: for
-    an old host that serves a feed file you can replace. Apps that read it move over."""
-    from xml.sax.saxutils import escape
-
-    data, _ = parse_leniently(data, source, Notices())
-    element = f"<itunes:new-feed-url>{escape(new_feed_url)}</itunes:new-feed-url>".encode()
-    existing = re.compile(rb"<itunes:new-feed-url\s*>[^<]*</itunes:new-feed-url\s*>")
-    if existing.search(data):
-        result = existing.sub(lambda _: element, data, count=1)
-    else:
-        channel = re.search(rb"<channel\b[^>]*>", data)
-        if channel is None:
-            raise _refuse(source, "has no <channel>")
-        result = data[:channel.end()] + b"\n    " + element + data[channel.end():]
-    result, _ = parse_leniently(result, source, Notices())   # declares itunes: if need be
-    return result
-
-
-def parse_leniently(data: bytes, source: str, notices: Notices) -> tuple[bytes, _Element]:
-    """Parse a feed as podcast apps manage to: UTF-16 and UTF-32 read as UTF-8, the old
-    UserLand default namespace dropped, prefixes used without a declaration (not
-    namespace-well-formed, yet common) declared on <rss> as what they always stand for.
-    Returns the repaired bytes and the <rss> element; FeedError for anything else."""
-    data = _as_utf8(data)
-    if _USERLAND.search(data[:4096]):
-        data = _USERLAND.sub(b"", data, count=1)
-        notices.add("the old UserLand RSS namespace on <rss> ignored")
-    declared: list[str] = []
-    while True:
-        try:
-            root = parse_feed(data, source=source)
-            break
-        except FeedError as exc:
-            found = _UNDECLARED.search(exc.message)
-            start = _root_start(data)
-            if not found or start is None or len(declared) >= 20 or found.group(1) in declared:
-                raise
-            prefix = found.group(1)
-            uri = USUAL_NAMESPACES.get(prefix, f"urn:x-undeclared:{prefix}")
-            data = data[:start] + f' xmlns:{prefix}="{uri}"'.encode() + data[start:]
-            declared.append(prefix)
-    usual = [p for p in declared if p in USUAL_NAMESPACES]
-    if usual:
-        notices.add("namespace prefixes used without being declared: read as their usual "
-                    "namespaces", ", ".join(usual))
-    if len(usual) < len(declared):
-        notices.add("unknown namespace prefixes used without being declared: ignored",
-                    ", ".join(p for p in declared if p not in usual))
-    return data, root
-
-
-def _as_utf8(data: bytes) -> bytes:
-    """UTF-16 and UTF-32 documents as UTF-8 (the encoding declaration follows)."""
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
-                       (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                text = data.decode(codec).removeprefix("\ufeff")
-            except UnicodeDecodeError:
-                return data
-            text = re.sub(r'^(<\?xml[^>]*?encoding=)(["\'])[^"\']*\2', r"\1\2UTF-8\2", text)
-            return text.encode("utf-8")
-    return data
-
-
-def _root_start(data: bytes) -> int | None:
-    """Where to insert attributes into the <rss> start tag (comments skipped)."""
-    for match in _RSS_START.finditer(data):
-        if data.rfind(b"<!--", 0, match.start()) <= data.rfind(b"-->", 0, match.start()):
-            return match.end()
-    return None
 
 
 class _Reader:

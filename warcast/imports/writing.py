@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 
 from warcast.files import toml_string
-from warcast.imports.reading import SourceEpisode, SourceShow
+from warcast.imports.model import SourceEpisode, SourceShow
 
 STATE_FILE = ".imported.json"
 _HEADER = """\
