@@ -93,9 +93,11 @@ class AudioInfo:
 
 def remote(url: str, *, mime: str, size: int, duration: float,
            local: AudioInfo | None = None) -> AudioInfo:
-    """Audio served at ``url``; facts from the ``local`` copy when there is one."""
+    """Audio served at ``url``; size and duration from the ``local`` copy when there is one
+    (the type stays the one declared for the URL: that is what its host serves)."""
     if local is not None:
-        return AudioInfo(local.path, local.kind, local.mime, local.size, local.duration, url)
+        return AudioInfo(local.path, local.kind, mime or local.mime, local.size,
+                         local.duration, url)
     info = AudioInfo(None, "", mime, size, duration, url)
     kind = next((k for k, extensions in FORMATS.items() if info.suffix in extensions), "")
     return AudioInfo(None, kind, mime, size, duration, url)
@@ -116,6 +118,13 @@ def probe(path: Path) -> AudioInfo:
         raise AudioError(f"has no audio ({duration:.2f} s)", path=path, hint=_FIX)
     return AudioInfo(path=path, kind=kind, mime=audio_mime(extension), size=size,
                      duration=duration)
+
+
+def container_suffix(path: Path) -> str:
+    """The extension a file of this container should have (``.mp3``, ``.m4a``…), whatever it
+    is named; AudioError when it is not audio warcast can publish."""
+    _size(path)
+    return FORMATS[_kind(path)][0]
 
 
 def _size(path: Path) -> int:

@@ -173,8 +173,9 @@ def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
         bar.close()
     if report.created_show:
         obj.say(f"Created {obj.show / 'show.toml'} from the feed's channel.")
-    obj.say(f"Imported {report.items - len(report.rejected)} episodes from {feed}: "
-            f"{len(report.new)} new, "
+    done = len(report.new) + len(report.updated) + len(report.unchanged)
+    of = f" of the feed's {report.items}" if done != report.items else ""
+    obj.say(f"Imported {done}{of} episodes from {feed}: {len(report.new)} new, "
             f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
             + (f", {len(report.downloaded)} audio files downloaded" if report.downloaded else "")
             + ".")

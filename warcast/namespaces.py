@@ -41,6 +41,11 @@ class Node:
             child.build(element)
 
 
+#: podcast: elements the feed gets from the model; a ``feed_xml`` fragment may not repeat them.
+WRITTEN_BY_WARCAST = frozenset({"guid", "locked", "funding", "person", "medium", "season",
+                                "episode", "chapters", "transcript", "liveItem"})
+
+
 @dataclass(frozen=True)
 class Fragment:
     """Podcasting 2.0 elements kept as written (``feed_xml`` in show.toml or episode.toml:
@@ -73,6 +78,10 @@ def parse_fragment(xml: str) -> list[etree._Element]:
         if not isinstance(element.tag, str) or \
                 etree.QName(element).namespace != NAMESPACES["podcast"]:
             raise ValueError("may hold only podcast: elements")
+        name = etree.QName(element).localname
+        if name in WRITTEN_BY_WARCAST or (name == "block" and not element.get("id")):
+            raise ValueError(f"holds podcast:{name}, which warcast writes itself (from "
+                             "show.toml or episode.toml)")
         for item in element.iter():   # layout whitespace off, so the feed is indented as a whole
             if item.text is not None and not item.text.strip():
                 item.text = None

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcast.artwork import artwork_problem, image_info, placeholder_png
-from warcast.audio import FORMATS, MEDIA_TYPES, probe
+from warcast.audio import FORMATS, MEDIA_TYPES, container_suffix, probe
 from warcast.episodes import (
     EPISODE_FILE,
     FOLDER_PATTERN,
@@ -32,7 +32,7 @@ from warcast.episodes import (
     load_episode,
     slugify,
 )
-from warcast.errors import FeedError, PublishError, SourceError, WarcastError
+from warcast.errors import AudioError, FeedError, PublishError, SourceError, WarcastError
 from warcast.files import create_exclusive, write_atomic
 from warcast.imports.conversion import TIMED_TYPES, chapters_from, transcript_from
 from warcast.imports.downloads import Fetcher, download
@@ -104,15 +104,21 @@ def import_feed(folder: Path, location: str, *, base_url: str | None = None,
         check_url(base_url, lambda message: SourceError(message, key="--base-url"))
     else:
         load_show(folder)   # a broken show.toml stops the import before anything is written
+    forward = _forwarding(folder, data, location, base_url, forwarding)
     created = not folder.exists()
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with show_lock(folder, "import"):
             report = _Import(folder, feed, Fetcher(enabled=fetch), force).run(
                 base_url, download_audio, progress)
-        if forwarding is not None:
-            report.forwarding = load_show(folder).feed_url
-            write_atomic(forwarding, forwarding_feed(data, report.forwarding, source=location))
+        if forward is not None:
+            report.forwarding = forward[0]
+            try:
+                write_atomic(forwarding, forward[1])  # type: ignore[arg-type]
+            except OSError as exc:
+                raise PublishError(f"cannot write the forwarding feed: {exc.strerror or exc}",
+                                   path=forwarding, hint="The import itself is done; run it "
+                                   "again with another --forwarding-feed") from None
     except OSError as exc:
         _leave_no_trace(folder, created)
         raise PublishError(f"cannot write: {exc.strerror or exc}",
@@ -123,6 +129,22 @@ def import_feed(folder: Path, location: str, *, base_url: str | None = None,
         _leave_no_trace(folder, created)
         raise
     return report
+
+
+def _forwarding(folder: Path, data: bytes, location: str, base_url: str | None,
+                forwarding: Path | None) -> tuple[str, bytes] | None:
+    """The new feed URL and the forwarding feed's bytes, made (and the place to write them
+    checked) before the import writes anything."""
+    if forwarding is None:
+        return None
+    url = load_show(folder).feed_url if (folder / SHOW_FILE).exists() \
+        else f"{(base_url or '').rstrip('/')}/feed.xml"
+    forward = forwarding_feed(data, url, source=location)
+    parent = forwarding.parent if str(forwarding.parent) else Path(".")
+    if forwarding.is_dir() or not parent.is_dir() or not os.access(parent, os.W_OK):
+        raise PublishError("the forwarding feed cannot be written there", path=forwarding,
+                           hint="Give a file name in a folder you can write to")
+    return url, forward
 
 
 def _leave_no_trace(folder: Path, created: bool) -> None:
@@ -146,7 +168,10 @@ class _Import:
         if not (self.folder / SHOW_FILE).exists():
             assert base_url is not None
             self._create_show(base_url.rstrip("/"))
-        show = load_show(self.folder)
+            show = load_show(self.folder)
+        else:
+            show = load_show(self.folder)
+            self._kept_show(show, base_url)
         staging = self.folder / _STAGING
         shutil.rmtree(staging, ignore_errors=True)
         kept: dict[str, tuple[Path, SourceEpisode]] = {}
@@ -155,10 +180,15 @@ class _Import:
         self.slugs = {n.split("-", 1)[1] for n in names}
         try:
             existing = self._existing(show)
-            for episode in self.feed.episodes:
-                target = self._episode(show, episode, existing.pop(episode.guid, None), staging)
+            plans = [self._plan(episode, existing.pop(episode.guid, None))
+                     for episode in self.feed.episodes]
+            touched = {plan.episode.guid for plan in plans if plan.kind in ("new", "import")}
+            self.numbers = {number: guid for guid, number in self.held.items()
+                            if guid not in touched}   # numbers of episodes left as they are
+            for plan in plans:
+                target = self._episode(show, plan, staging)
                 if target is not None:
-                    kept[episode.guid] = (target, episode)
+                    kept[plan.episode.guid] = (target, plan.episode)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         self.report.gone = sorted(path.name for path in existing.values()
@@ -173,6 +203,9 @@ class _Import:
         if download_audio:
             for target, episode in kept.values():
                 self._download(show, target, episode, progress)
+            if self.report.edited:
+                self.notices.add("audio not downloaded for episodes edited here (--force "
+                                 "replaces them, then downloads)", ", ".join(self.report.edited))
         self.report.notices = self.feed.notices.lines() + self.notices.lines()
         return self.report
 
@@ -187,9 +220,10 @@ class _Import:
             self.notices.add(f"no owner e-mail in the feed: set to {email} (edit show.toml)")
         written: list[Path] = []
         try:
-            name = f"cover.{cover[1]}"
-            create_exclusive(self.folder / name, cover[0])
-            written.append(self.folder / name)
+            name = self._cover_name(cover[1])
+            if not (self.folder / name).exists():
+                create_exclusive(self.folder / name, cover[0])
+                written.append(self.folder / name)
             guid, note = self._show_guid()
             text = show_toml(source, self.feed.location, base_url=base_url, cover=name,
                              email=email, guid=guid, guid_note=note)
@@ -207,6 +241,29 @@ class _Import:
         for path in getattr(self, "show_files", []):
             path.unlink(missing_ok=True)
         self.report.created_show = False
+
+    def _kept_show(self, show: Show, base_url: str | None) -> None:
+        """An existing show.toml is the producer's: say where it and the old feed differ."""
+        if base_url and base_url.rstrip("/") != show.base_url:
+            self.notices.add(f"--base-url ignored: show.toml exists (base_url = {show.base_url})")
+        old = self.feed.show.podcast_guid
+        if old and old != show.podcast_guid and _is_uuid5(old):
+            self.notices.add(f"show.toml kept: its podcast:guid {show.podcast_guid} is not the "
+                             f'old feed\'s {old} (set guid = "{old}" to keep the show\'s '
+                             "identity)")
+
+    def _cover_name(self, extension: str) -> str:
+        """cover.EXT, or a cover already in the folder that meets Apple's rules (the producer
+        put it there), or cover-imported.EXT when the name is taken by something else."""
+        for name in ("cover.jpg", "cover.png"):
+            path = self.folder / name
+            if path.is_file():
+                head = path.read_bytes()[:1024 * 1024]
+                if artwork_problem(image_info(head)) is None:
+                    self.notices.add(f"the {name} already in the show folder is the cover")
+                    return name
+        name = f"cover.{extension}"
+        return name if not (self.folder / name).exists() else f"cover-imported.{extension}"
 
     def _cover(self) -> tuple[bytes, str]:
         url = self.feed.show.image_url
@@ -242,20 +299,34 @@ class _Import:
     # --- episodes -------------------------------------------------------------------------
 
     def _existing(self, show: Show) -> dict[str, Path]:
-        """Episode folders by guid, read leniently (a broken file is the producer's business)."""
+        """Episode folders by guid, read leniently: from episode.toml, else (when a producer
+        broke it) from the import's own record, so a broken file never makes a duplicate."""
         found: dict[str, Path] = {}
-        self.numbers: dict[tuple[object, object], str] = {}   # (season, number) -> guid
+        self.held: dict[str, tuple[object, object]] = {}   # guid -> (season, number)
         for folder in episode_folders(show):
             try:
                 data = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))
             except (OSError, ValueError):
-                continue
+                data = {"guid": (read_state(folder) or {}).get("guid")}
             guid = data.get("guid")
             if isinstance(guid, str):
                 found.setdefault(guid, folder)
                 if data.get("number"):
-                    self.numbers[(data.get("season"), data["number"])] = guid
+                    self.held[guid] = (data.get("season"), data["number"])
         return found
+
+    def _plan(self, episode: SourceEpisode, target: Path | None) -> _Plan:
+        """What to do with one item: a new folder, an update, or nothing (edited here, or a
+        folder no import made)."""
+        if target is None:
+            return _Plan(episode, None, {}, "new")
+        state = read_state(target)
+        if state is None:
+            return _Plan(episode, target, {}, "foreign")
+        edited = self._edited(target, state)
+        if edited and not self.force:
+            return _Plan(episode, target, state, "edited", True)
+        return _Plan(episode, target, state, "import", edited)
 
     def _free_number(self, episode: SourceEpisode) -> None:
         """An episode number another episode of the show has already is left out."""
@@ -267,8 +338,14 @@ class _Import:
                              episode.where)
             episode.number = None
 
-    def _episode(self, show: Show, episode: SourceEpisode, target: Path | None,
-                 staging: Path) -> Path | None:
+    def _episode(self, show: Show, plan: _Plan, staging: Path) -> Path | None:
+        episode, target, state = plan.episode, plan.target, plan.state
+        if plan.kind == "foreign":
+            self.report.foreign.append(target.name)  # type: ignore[union-attr]
+            return None
+        if plan.kind == "edited":
+            self.report.edited.append(target.name)  # type: ignore[union-attr]
+            return None
         self._free_number(episode)
         digest = item_digest(episode)
         if target is None:
@@ -279,18 +356,11 @@ class _Import:
                 return None
             self.report.new.append(name)
             return self.folder / name
-        state = read_state(target)
-        if state is None:
-            self.report.foreign.append(target.name)
-            return None
         if not episode.dated:   # keep the date the first import gave it: apps sort by it
             episode.published = _published(target) or episode.published
             digest = item_digest(episode)
-        edited = self._edited(target, state)
-        if edited and not self.force:
-            self.report.edited.append(target.name)
-            return None
-        if not edited and state.get("item") == digest:
+        stale = self._stale_audio(target, state, episode)
+        if not stale and not plan.edited and state.get("item") == digest:
             self.report.unchanged.append(target.name)
             return target
         if not self._write(show, episode, digest, target, staging, state):
@@ -300,10 +370,29 @@ class _Import:
 
     @staticmethod
     def _edited(target: Path, state: dict) -> bool:
+        """Changed here since the import wrote it (a transcript made here is no edit: it is
+        kept, and the import never writes over it)."""
         files = state["files"]
         added_notes = any((target / n).exists() and n not in files
-                          for n in (NOTES_FILE, NOTES_HTML_FILE, TRANSCRIPT_FILE))
+                          for n in (NOTES_FILE, NOTES_HTML_FILE))
         return added_notes or file_digests(target, list(files)) != files
+
+    def _stale_audio(self, target: Path, state: dict, episode: SourceEpisode) -> bool:
+        """Forget a downloaded copy that is gone, or that is of an enclosure the old host has
+        since replaced (its length and duration would be wrong): True when one was dropped."""
+        name = state.get("audio")
+        if not name:
+            return False
+        moved = state.get("audio_source", episode.audio_url) != episode.audio_url
+        if (target / name).is_file() and not moved:
+            return False
+        if moved:
+            (target / name).unlink(missing_ok=True)
+        state.pop("audio", None)
+        self.notices.add("downloaded audio dropped (" + ("the enclosure URL changed" if moved
+                         else "the file is gone") + "): download it again with "
+                         "--download-audio", target.name)
+        return True
 
     def _new_name(self, episode: SourceEpisode) -> str:
         """The next folder name: the next ordinal and a slug no other folder has."""
@@ -322,6 +411,9 @@ class _Import:
         place: a new folder by one rename, an existing one file by file (each atomic).
         False (and reported) when they do not make a valid episode."""
         files, extras = self._render(episode, target, state.get("audio"))
+        if TRANSCRIPT_FILE in files and (target / TRANSCRIPT_FILE).is_file() and \
+                TRANSCRIPT_FILE not in state.get("files", {}):
+            del files[TRANSCRIPT_FILE]   # one made here (transcribe) is kept
         stage = staging / target.name
         stage.mkdir(parents=True)
         for name, data in files.items():
@@ -335,7 +427,8 @@ class _Import:
             shown = str(exc).replace(str(stage), str(target))
             self.report.rejected.append(f"{episode.where}: {shown}")
             return False
-        record = {**extras, "audio": state.get("audio")}
+        record = {**extras, "audio": state.get("audio"),
+                  "audio_source": state.get("audio_source") if state.get("audio") else None}
         if not target.exists():
             _write_durably(stage / STATE_FILE, self._state(episode, digest, files, record))
             os.rename(stage, target)
@@ -345,6 +438,10 @@ class _Import:
                 write_atomic(target / name, data)
         for name in set(state["files"]) - set(files):
             (target / name).unlink(missing_ok=True)
+        if NOTES_HTML_FILE in files and (target / NOTES_FILE).is_file():   # only with --force
+            (target / NOTES_FILE).unlink()
+            self.notices.add("notes.md added here removed (--force: the old feed's notes are "
+                             "in notes.html)", target.name)
         write_atomic(target / STATE_FILE, self._state(episode, digest, files, record))
         return True
 
@@ -432,17 +529,24 @@ class _Import:
         try:
             size = download(episode.audio_url, target / name, expected=episode.audio_bytes,
                             progress=report)
-            length = probe(target / name).duration
         except WarcastError as exc:
-            if not (target / f"{name}.part").exists():
-                (target / name).unlink(missing_ok=True)
             self.report.failures.append(f"{target.name}: {exc}")
+            return
+        try:
+            name = _named_for_its_container(target / name).name
+            length = probe(target / name).duration
+        except AudioError as exc:
+            (target / name).unlink(missing_ok=True)
+            self.report.failures.append(f"{target.name}: {episode.audio_url}: the download "
+                                        f"{exc.message}")
             return
         if episode.audio_bytes and size != episode.audio_bytes:
             self.notices.add("enclosure length differed from the downloaded file: the feed "
                              "now gives the file's size", target.name)
-        chapters = [c for c in state.get("chapters") or [] if float(c["start"]) < length]
-        if len(chapters) < len(state.get("chapters") or []):
+        recorded = [c for c in state.get("chapters") or [] if isinstance(c, dict) and
+                    isinstance(c.get("start"), int | float) and isinstance(c.get("title"), str)]
+        chapters = [c for c in recorded if float(c["start"]) < length]
+        if len(chapters) < len(recorded):
             self.notices.add("chapters starting after the end of the downloaded audio left out",
                              target.name)
         state["chapters"] = chapters
@@ -461,8 +565,27 @@ class _Import:
             return
         state["files"][EPISODE_FILE] = file_digests(target, [EPISODE_FILE])[EPISODE_FILE]
         state["audio"] = name
+        state["audio_source"] = episode.audio_url
         write_atomic(target / STATE_FILE, state_bytes(state))
         self.report.downloaded.append(target.name)
+
+
+def _is_uuid5(value: str) -> bool:
+    try:
+        return uuid.UUID(value).version == 5
+    except ValueError:
+        return False
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """One item of the feed and what the import does with it."""
+
+    episode: SourceEpisode
+    target: Path | None
+    state: dict
+    kind: str   # "new" | "import" | "edited" (left alone) | "foreign" (not made by an import)
+    edited: bool = False   # changed here (with --force an "import" may be edited)
 
 
 def _published(folder: Path) -> dt.datetime | None:
@@ -480,6 +603,17 @@ def _write_durably(path: Path, data: bytes) -> None:
         handle.write(data)
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def _named_for_its_container(path: Path) -> Path:
+    """The downloaded file renamed to the extension of what it holds (M4A served at a
+    ``.mp3`` URL is common); AudioError when it is no audio at all."""
+    suffix = container_suffix(path)
+    if suffix == path.suffix.lower():
+        return path
+    renamed = path.with_suffix(suffix)
+    os.replace(path, renamed)
+    return renamed
 
 
 def _audio_suffix(episode: SourceEpisode) -> str:

@@ -26,6 +26,7 @@ from warcast.imports.parsing import (
     parse_leniently,
     refuse,
 )
+from warcast.namespaces import WRITTEN_BY_WARCAST
 from warcast.notes import sanitize_html
 from warcast.show import MEDIUMS, SHOW_TYPES
 from warcast.validation.rules import TRANSCRIPT_TYPES
@@ -39,9 +40,8 @@ LEGACY_CATEGORIES = {
     "Sports", "Government & Organizations": "Government", "Tech News": "Technology",
     "Podcasting": "Technology",
 }
-#: podcast: elements the import keeps (the rest are named in a note).
-KEPT_PODCAST_ELEMENTS = {"guid", "locked", "funding", "person", "medium", "season", "episode",
-                         "chapters", "transcript"}
+#: podcast: elements the import reads into the model (the rest are kept as written).
+KEPT_PODCAST_ELEMENTS = WRITTEN_BY_WARCAST - {"liveItem"}
 #: podcast:transcript types as feeds write them, and what the namespace calls them.
 TRANSCRIPT_ALIASES = {"text/srt": "application/x-subrip", "application/x-srt":
                       "application/x-subrip", "text/json": "application/json",
@@ -245,11 +245,15 @@ class _Reader:
         return url
 
     def _old_feed_url(self, channel: _Element) -> str | None:
-        if self.base and self.base == urldefrag(self.location)[0]:
-            return self.base
+        """The old feed's own address: its self link, else where it was read from, else an
+        itunes:new-feed-url it already carries (the same for a file and a URL import)."""
         for link in self.children(channel, "atom:link"):
             if link.get("rel") == "self" and link.get("href"):
-                return values.absolute_url(link.get("href"), None)[0]
+                url = values.absolute_url(link.get("href"), None)[0]
+                if url:
+                    return urldefrag(url)[0]
+        if self.base and self.base == urldefrag(self.location)[0]:
+            return self.base
         return values.absolute_url(self.text(channel, "itunes:new-feed-url"), None)[0]
 
     def _language(self, value: str) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 
 from warcast.files import toml_string
@@ -134,13 +135,28 @@ def file_digests(folder: Path, names: list[str]) -> dict[str, str | None]:
             if (folder / name).is_file() else None for name in sorted(names)}
 
 
+#: The files an import writes into an episode folder: a record naming anything else (edited
+#: by hand, or planted) is no record of ours.
+IMPORTED_FILES = {"episode.toml", "notes.html", "transcript.vtt", "cover.jpg", "cover.png"}
+_AUDIO_NAME = re.compile(r"audio\.[a-z0-9]{1,5}")
+
+
 def read_state(folder: Path) -> dict | None:
-    """The record of the last import into ``folder``, or None (not an imported episode)."""
+    """The record of the last import into ``folder``, or None (not an imported episode, or a
+    record that is broken or names files an import never writes)."""
     try:
         data = json.loads((folder / STATE_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    return data if isinstance(data, dict) and isinstance(data.get("files"), dict) else None
+    if not isinstance(data, dict) or not isinstance(data.get("files"), dict) or \
+            not isinstance(data.get("guid"), str) or not set(data["files"]) <= IMPORTED_FILES:
+        return None
+    audio = data.get("audio")
+    if audio is not None and not (isinstance(audio, str) and _AUDIO_NAME.fullmatch(audio)):
+        return None
+    if data.get("image") not in (None, "cover.jpg", "cover.png"):
+        return None
+    return data
 
 
 def state_bytes(state: dict) -> bytes:
