@@ -922,3 +922,96 @@ def test_feed_xml_may_not_repeat_what_warcast_writes(tmp_path: Path) -> None:
         "[owner]", "feed_xml = '<podcast:locked>no</podcast:locked>'\n\n[owner]"))
     result = run("--show", str(show), "publish", "--out", str(tmp_path / "public"))
     assert result.exit_code == 1 and "holds podcast:locked, which warcast writes" in result.output
+
+
+# --- what big hosts' feeds carry (found by reading feeds in their style) -------------------------
+
+HOSTED = """<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0" xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+     xmlns:content="http://purl.org/rss/1.0/modules/content/">
+<channel><title>Hosted</title><link>https://old.example/show/</link>
+<description>A show.</description><language>en</language>
+<itunes:image href="https://art.example/show.png"/>
+<item><title>Ep. 212: The Fall of Rome</title><itunes:title>The Fall of Rome</itunes:title>
+  <guid isPermaLink="false">h-212</guid><link>https://old.example/show/ep-212/</link>
+  <pubDate>Mon, 06 Jan 2025 10:00:00 +0000</pubDate>
+  <enclosure url="https://cdn.example/Ep 212 Final.mp3" length="1000" type="audio/mpeg"/>
+  <itunes:image href="https://art.example/ep212.jpg"/>
+  <itunes:episode>212</itunes:episode>
+  <content:encoded><![CDATA[<p>&#8220;Quoted&#8221; notes, <a href="/blog/post-1">a post</a>
+    <img src="slides/1.png" alt="Slide"></p><table><tr><td>00:00</td><td>Intro</td></tr></table>
+    <p>LONG</p>]]></content:encoded>
+</item>
+<item><title>Vec&lt;String&gt; vs &amp;str</title><guid>h-213</guid>
+  <pubDate>Tue, 07 Jan 2025 10:00:00 +0000</pubDate>
+  <enclosure url="https://cdn.example/213.mp3" length="1000" type="audio/mpeg"/>
+  <itunes:episode>212</itunes:episode><itunes:episodeType>bonus</itunes:episodeType>
+</item>
+</channel></rss>"""
+
+
+def test_what_big_hosts_write_survives(tmp_path: Path) -> None:
+    from lxml import etree
+
+    source = tmp_path / "feed.xml"
+    source.write_text(HOSTED.replace("LONG", "word " * 1200))
+    show, result = imported(tmp_path, str(source), "--no-fetch")
+    assert result.exit_code == 0, result.output
+    assert "sanitized" not in result.output and "left out" not in result.output
+    out = tmp_path / "public"
+    publish(show, out)
+    moved = run("validate", "--no-fetch", str(out / "feed.xml"), "--previous", str(source))
+    assert moved.exit_code == 0 and "[continuity]" not in moved.output, moved.output
+    itunes = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
+    items = {i.findtext("guid"): i for i in etree.parse(str(out / "feed.xml")).iter("item")}
+    first, second = items["h-212"], items["h-213"]
+    assert first.findtext(f"{itunes}title") == "The Fall of Rome"
+    assert first.findtext("title") == "Ep. 212: The Fall of Rome"
+    assert first.find("enclosure").get("url") == "https://cdn.example/Ep 212 Final.mp3"  # type: ignore[union-attr]
+    assert first.find(f"{itunes}image").get("href") == "https://art.example/ep212.jpg"  # type: ignore[union-attr]
+    assert second.findtext("title") == "Vec<String> vs &str"
+    assert second.findtext(f"{itunes}episode") == "212"   # a bonus may share a full one's number
+    description = first.findtext("description") or ""
+    assert description.startswith("“Quoted” notes") and 3000 < len(description.encode()) <= 4000
+    notes = (next(show.glob("*-ep-212-the-fall-of-rome")) / "notes.html").read_text()
+    assert 'href="https://old.example/blog/post-1"' in notes
+    assert 'src="https://old.example/show/ep-212/slides/1.png"' in notes and "<table>" in notes
+    page = (out / "episodes" / "ep-212-the-fall-of-rome" / "index.html").read_text()
+    assert "<img src=" in page and "<td>Intro</td>" in page
+
+
+def test_linked_files_missed_offline_are_fetched_later(tmp_path: Path, server) -> None:  # type: ignore[no-untyped-def]
+    url = _serve_messy(server)
+    show, first = imported(tmp_path, url, "--no-fetch")
+    assert first.exit_code == 0, first.output
+    episode = _episode(show, "messy-1")
+    assert "chapters_url" in (episode / "episode.toml").read_text()
+    assert "placeholder" in first.output and (show / "cover.png").is_file()
+    server.files["/show/art/cover.png"] = placeholder_png(seed="the real art")
+    again = run("--show", str(show), "import", url)
+    assert again.exit_code == 0, again.output
+    assert "chapters_url" not in (episode / "episode.toml").read_text()
+    assert (episode / "transcript.vtt").is_file()
+    assert "artwork is now cover.png, in place of the placeholder" in again.output
+    assert (show / "cover.png").read_bytes() == placeholder_png(seed="the real art")
+    assert "0 updated, 4 unchanged" in run("--show", str(show), "import", url).output
+
+
+def test_relative_enclosures_follow_the_redirect(tmp_path: Path, server) -> None:  # type: ignore[no-untyped-def]
+    class Redirect(_Files):
+        def do_GET(self) -> None:
+            if self.path == "/old/feed.xml":
+                self.send_response(301)
+                self.send_header("Location", "/podcast/v2/feed.xml")
+                self.end_headers()
+                return
+            super().do_GET()
+
+    server.RequestHandlerClass = Redirect
+    server.files["/podcast/v2/feed.xml"] = TEMPLATE.format(
+        channel="", item="", url="media/ep2.mp3", date="Mon, 06 Jan 2025 10:00:00 +0000"
+    ).encode()
+    show, result = imported(tmp_path, f"{server.url}/old/feed.xml", "--no-fetch")
+    assert result.exit_code == 0, result.output
+    text = next(show.glob("0001-*/episode.toml")).read_text()
+    assert f'audio_url = "{server.url}/podcast/v2/media/ep2.mp3"' in text

@@ -32,7 +32,7 @@ _KEYS = {
     "title", "number", "season", "type", "published", "guid", "audio", "summary", "explicit",
     "keywords", "guests", "chapters", "members_only", "image", "block", "season_name", "turns",
     "links", "audio_url", "audio_bytes", "audio_type", "duration", "chapters_url", "transcripts",
-    "feed_xml",
+    "feed_xml", "itunes_title", "image_url",
 }
 LINK_DECISIONS = ("pinned", "rejected")
 TRANSCRIPT_FILE = "transcript.vtt"
@@ -98,6 +98,8 @@ class Episode:
     chapters_url: str | None = None            # chapters published elsewhere (imported)
     transcript_links: tuple[TranscriptLink, ...] = ()
     feed_xml: str | None = None   # podcast: elements published as written (value, soundbite…)
+    itunes_title: str | None = None   # Apple's title, when it differs from the RSS title
+    image_url: str | None = None      # episode artwork hosted elsewhere (imported)
 
     @property
     def name(self) -> str:
@@ -195,6 +197,8 @@ def load_episode(show: Show, folder: Path) -> Episode:
         chapters_url=table.optional_url("chapters_url"),
         transcript_links=tuple(_transcript_link(item) for item in table.tables("transcripts")),
         feed_xml=table.feed_xml(),
+        itunes_title=table.optional_text("itunes_title"),
+        image_url=table.optional_url("image_url"),
     )
 
 
@@ -207,7 +211,7 @@ def _audio(table: SourceTable, folder: Path) -> AudioInfo:
             raise table.error("audio", "is required but missing",
                               'Add audio = "FILE" (the audio file in this folder)')
         return local
-    url = table.url("audio_url")
+    url = _enclosure_url(table)
     info = remote(url, mime="", size=0, duration=0.0)
     mime = table.text("audio_type", "") or next(iter(MEDIA_TYPES.get(info.suffix, ())),
                                                 "application/octet-stream")
@@ -219,6 +223,22 @@ def _audio(table: SourceTable, folder: Path) -> AudioInfo:
                           'Write "H:MM:SS" or a number of seconds')
     return remote(url, mime=mime, size=table.integer("audio_bytes", 0), duration=duration,
                   local=local)
+
+
+def _enclosure_url(table: SourceTable) -> str:
+    """``audio_url`` exactly as the old feed had it: an http(s) URL, spaces allowed (apps
+    know the enclosure by that very string)."""
+    from urllib.parse import urlsplit
+
+    value = table.text("audio_url").strip()
+    try:
+        parts = urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        valid = False
+    if not valid or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise table.error("audio_url", f"'{value}' is not an absolute http(s) URL")
+    return value
 
 
 def _notes(folder: Path) -> str:
@@ -342,7 +362,7 @@ def _decisions(table: SourceTable, duration: float) -> tuple[Decision, ...]:
 
 def _check_unique(episodes: list[Episode]) -> None:
     for label, key in (("guid", lambda e: e.guid), ("slug", lambda e: e.slug),
-                       ("number", lambda e: (e.season, e.number) if e.number else None)):
+                       ("number", lambda e: (e.season, e.number, e.type) if e.number else None)):
         seen: dict[object, Episode] = {}
         for episode in episodes:
             value = key(episode)

@@ -20,6 +20,7 @@ from warcast.show import Person, Show
 from warcast.transcripts import TRANSCRIPT_FORMATS
 
 GENERATOR = "warcast"
+DESCRIPTION_BYTES = 4000   # Apple's limit for an episode's <description>
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
@@ -121,7 +122,8 @@ def _item(entry, show: Show, episode: Episode, layout: Layout,  # type: ignore[n
     entry.guid(clean(episode.guid), permalink=False)
     entry.pubDate(episode.published)
     notes = episode.notes_html + _related_html(related)
-    description = notes if len(notes.encode()) <= 4000 else ""
+    description = notes if len(notes.encode()) <= DESCRIPTION_BYTES else \
+        _shortened(episode.description_text)
     entry.description(clean(description or episode.summary or episode.title))
     if notes:
         entry.content(clean(notes), type="CDATA")
@@ -133,15 +135,15 @@ def _item(entry, show: Show, episode: Episode, layout: Layout,  # type: ignore[n
 
 
 def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
-    image = layout.episode_image(episode)
+    image = layout.episode_image_url(episode)
     return [
-        node("itunes:title", clean(episode.title)),
+        node("itunes:title", clean(episode.itunes_title or episode.title)),
         node("itunes:episode", episode.number) if episode.number else None,
         node("itunes:season", episode.season) if episode.season else None,
         node("itunes:episodeType", episode.type),
         node("itunes:duration", episode.audio.seconds) if episode.audio.duration else None,
         node("itunes:explicit", _bool(episode.explicit)),
-        node("itunes:image", href=layout.url(image)) if image else None,
+        node("itunes:image", href=image) if image else None,
         node("itunes:author", clean(show.author)),
         node("itunes:block", "Yes") if episode.block else None,
     ]
@@ -180,6 +182,16 @@ def _related_html(related: list[RelatedArticle]) -> str:
         f'<li><a href="{html.escape(a.url)}">{html.escape(a.title)}</a>'
         f"{' (members only)' if a.members_only else ''}</li>" for a in related)
     return f"\n<p>Related articles:</p>\n<ul>{items}</ul>"
+
+
+def _shortened(text: str) -> str:
+    """Plain-text notes cut at a word to fit Apple's description limit (the whole notes stay
+    in content:encoded), so apps that read only <description> still get most of them."""
+    data = text.encode()
+    if len(data) <= DESCRIPTION_BYTES:
+        return text
+    cut = data[:DESCRIPTION_BYTES - 4].decode("utf-8", "ignore")
+    return cut[:cut.rfind(" ")].rstrip() + " …" if " " in cut else cut + "…"
 
 
 def _bool(value: bool) -> str:

@@ -83,6 +83,11 @@ class Layout:
     def transcript(self, episode: Episode, suffix: str) -> str:
         return f"episodes/{episode.slug}/transcript{suffix}"
 
+    def episode_image_url(self, episode: Episode) -> str | None:
+        """The episode's own artwork as a URL: published here, or hosted elsewhere."""
+        image = self.episode_image(episode)
+        return self.url(image) if image else episode.image_url
+
     def episode_image(self, episode: Episode) -> str | None:
         if episode.image is None:
             return None

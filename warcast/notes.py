@@ -10,11 +10,14 @@ import html
 import re
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "li",
-    "ol", "p", "pre", "strong", "sub", "sup", "ul",
+    "a", "abbr", "b", "blockquote", "br", "code", "em", "h2", "h3", "h4", "hr", "i", "img",
+    "li", "ol", "p", "pre", "strong", "sub", "sup", "ul", "table", "caption", "thead",
+    "tbody", "tr", "th", "td", "figure", "figcaption",
 }
-ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}}
-URL_SCHEMES = {"http", "https", "mailto"}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"},
+                      "img": {"src", "alt", "title", "width", "height"},
+                      "th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"}}
+URL_SCHEMES = {"http", "https", "mailto", "tel"}
 
 
 def render_notes(markdown: str) -> str:
@@ -25,8 +28,10 @@ def render_notes(markdown: str) -> str:
     return sanitize_html(rendered)
 
 
-def sanitize_html(fragment: str) -> str:
-    """Keep only safe tags and attributes; links get rel="noopener" for external targets."""
+def sanitize_html(fragment: str, *, base: str | None = None) -> str:
+    """Keep only safe tags and attributes; links get rel="noopener" for external targets,
+    images load lazily. Links relative to ``base`` (an imported feed's website) are made
+    absolute; without a base they are kept as written."""
     import nh3
 
     cleaned = nh3.clean(
@@ -36,8 +41,21 @@ def sanitize_html(fragment: str) -> str:
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
         strip_comments=True,
+        set_tag_attribute_values={"img": {"loading": "lazy"}},
     )
+    if base:
+        cleaned = _RELATIVE_LINK.sub(lambda m: m.group(1) + _joined(base, m.group(2)) + '"',
+                                     cleaned)
     return cleaned.strip()
+
+
+_RELATIVE_LINK = re.compile(r'(\s(?:href|src)=")(?![a-zA-Z][a-zA-Z0-9+.-]*:|#)([^"]*)"')
+
+
+def _joined(base: str, link: str) -> str:
+    from urllib.parse import urljoin
+
+    return html.escape(urljoin(base, html.unescape(link)))
 
 
 def plain_text(fragment: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import shutil
 import tomllib
@@ -51,11 +52,12 @@ from warcast.imports.writing import (
 from warcast.lock import show_lock
 from warcast.show import SHOW_FILE, Show, derive_podcast_guid, load_show
 from warcast.source import check_url
-from warcast.validation.reading import read_feed
+from warcast.validation.reading import read_feed_at
 
 MAX_ARTWORK_BYTES = 10 * 1024 * 1024
 MAX_LINKED_BYTES = 16 * 1024 * 1024
 _STAGING = ".import.tmp"
+SHOW_STATE = ".imported-show.json"   # the placeholder cover a later import may replace
 _IMPORTED_NOTE = ("Imported transcript: correct the words freely, keep the time lines. "
                   "warcast never replaces it unless run with --force.")
 
@@ -94,8 +96,8 @@ def import_feed(folder: Path, location: str, *, base_url: str | None = None,
     ``itunes:new-feed-url`` pointing at this show's feed (for an old host that serves a file).
     ``progress(name, done, total)`` follows audio downloads.
     """
-    data = read_feed(location)
-    feed = read_source_feed(data, location)
+    data, final = read_feed_at(location)
+    feed = read_source_feed(data, location, final=final)
     if not (folder / SHOW_FILE).exists():
         if not base_url:
             raise SourceError("there is no show.toml to import into", path=folder,
@@ -224,6 +226,10 @@ class _Import:
             if not (self.folder / name).exists():
                 create_exclusive(self.folder / name, cover[0])
                 written.append(self.folder / name)
+                if cover[2]:   # a placeholder: a later import may replace it with the real art
+                    write_atomic(self.folder / SHOW_STATE, state_bytes(
+                        {"cover": name, "placeholder": hashlib.sha256(cover[0]).hexdigest()}))
+                    written.append(self.folder / SHOW_STATE)
             guid, note = self._show_guid()
             text = show_toml(source, self.feed.location, base_url=base_url, cover=name,
                              email=email, guid=guid, guid_note=note)
@@ -243,7 +249,9 @@ class _Import:
         self.report.created_show = False
 
     def _kept_show(self, show: Show, base_url: str | None) -> None:
-        """An existing show.toml is the producer's: say where it and the old feed differ."""
+        """An existing show.toml is the producer's: say where it and the old feed differ,
+        and put the real artwork in place of a placeholder an earlier import left."""
+        self._replace_placeholder(show)
         if base_url and base_url.rstrip("/") != show.base_url:
             self.notices.add(f"--base-url ignored: show.toml exists (base_url = {show.base_url})")
         old = self.feed.show.podcast_guid
@@ -251,6 +259,31 @@ class _Import:
             self.notices.add(f"show.toml kept: its podcast:guid {show.podcast_guid} is not the "
                              f'old feed\'s {old} (set guid = "{old}" to keep the show\'s '
                              "identity)")
+
+    def _replace_placeholder(self, show: Show) -> None:
+        record = self.folder / SHOW_STATE
+        try:
+            state = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return
+        cover = self.folder / str(state.get("cover"))
+        if not self.fetcher.enabled or show.cover != cover.resolve() or not cover.is_file() \
+                or hashlib.sha256(cover.read_bytes()).hexdigest() != state.get("placeholder"):
+            return   # no placeholder any more (the producer chose a cover), or no network
+        data, extension, placeholder = self._cover(quiet=True)
+        if placeholder:
+            return
+        name = f"cover.{extension}"
+        write_atomic(self.folder / name, data)
+        if name != cover.name:
+            import tomlkit
+
+            document = tomlkit.parse((self.folder / SHOW_FILE).read_text(encoding="utf-8"))
+            document["cover"] = name
+            write_atomic(self.folder / SHOW_FILE, tomlkit.dumps(document).encode("utf-8"))
+            cover.unlink()
+        record.unlink()
+        self.notices.add(f"the old feed's artwork is now {name}, in place of the placeholder")
 
     def _cover_name(self, extension: str) -> str:
         """cover.EXT, or a cover already in the folder that meets Apple's rules (the producer
@@ -265,16 +298,19 @@ class _Import:
         name = f"cover.{extension}"
         return name if not (self.folder / name).exists() else f"cover-imported.{extension}"
 
-    def _cover(self) -> tuple[bytes, str]:
+    def _cover(self, quiet: bool = False) -> tuple[bytes, str, bool]:
+        """The show's artwork, its extension, and whether it is only a placeholder."""
         url = self.feed.show.image_url
         data = self.fetcher.get(url, MAX_ARTWORK_BYTES) if url else None
         info = image_info(data) if data else None
         if data is not None and info is not None and artwork_problem(info) is None:
-            return data, "jpg" if info.format == "jpeg" else info.format
+            return data, "jpg" if info.format == "jpeg" else info.format, False
+        if quiet:
+            return b"", "", True
         why = "none in the feed" if not url else "could not be downloaded" if data is None \
             else f"not usable ({artwork_problem(info) or 'not a JPEG or PNG'})"
         self.notices.add(f"show artwork {why}: a placeholder cover.png is used (replace it)")
-        return placeholder_png(seed=self.feed.show.title), "png"
+        return placeholder_png(seed=self.feed.show.title), "png", True
 
     def _show_guid(self) -> tuple[str | None, str]:
         """The podcast:guid apps know the show by: the old feed's, or derived from the old
@@ -302,7 +338,7 @@ class _Import:
         """Episode folders by guid, read leniently: from episode.toml, else (when a producer
         broke it) from the import's own record, so a broken file never makes a duplicate."""
         found: dict[str, Path] = {}
-        self.held: dict[str, tuple[object, object]] = {}   # guid -> (season, number)
+        self.held: dict[str, tuple[object, object, object]] = {}   # guid -> (season, number)
         for folder in episode_folders(show):
             try:
                 data = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))
@@ -312,7 +348,8 @@ class _Import:
             if isinstance(guid, str):
                 found.setdefault(guid, folder)
                 if data.get("number"):
-                    self.held[guid] = (data.get("season"), data["number"])
+                    self.held[guid] = (data.get("season"), data["number"],
+                                       data.get("type", "full"))
         return found
 
     def _plan(self, episode: SourceEpisode, target: Path | None) -> _Plan:
@@ -332,7 +369,7 @@ class _Import:
         """An episode number another episode of the show has already is left out."""
         if episode.number is None:
             return
-        key = (episode.season, episode.number)
+        key = (episode.season, episode.number, episode.type)
         if self.numbers.setdefault(key, episode.guid) != episode.guid:
             self.notices.add("episode numbers another episode of the show has left out",
                              episode.where)
@@ -360,13 +397,31 @@ class _Import:
             episode.published = _published(target) or episode.published
             digest = item_digest(episode)
         stale = self._stale_audio(target, state, episode)
-        if not stale and not plan.edited and state.get("item") == digest:
+        retry = bool(state.get("pending")) and self.fetcher.enabled   # linked files missed
+        if not (stale or retry or plan.edited) and state.get("item") == digest:
             self.report.unchanged.append(target.name)
             return target
+        self._note_new_enclosure(target, episode)
+        before = file_digests(target, list(state["files"]))
         if not self._write(show, episode, digest, target, staging, state):
             return None
-        self.report.updated.append(target.name)
+        after = read_state(target) or {}
+        same = after.get("files") == before and not stale and not plan.edited \
+            and state.get("item") == digest
+        (self.report.unchanged if same else self.report.updated).append(target.name)
         return target
+
+    def _note_new_enclosure(self, target: Path, episode: SourceEpisode) -> None:
+        """An enclosure URL the old host changed is one apps notice: say so before publish
+        refuses it."""
+        try:
+            old = tomllib.loads((target / EPISODE_FILE).read_text(encoding="utf-8")) \
+                .get("audio_url")
+        except (OSError, ValueError):
+            return
+        if isinstance(old, str) and old != episode.audio_url:
+            self.notices.add("enclosure URLs changed on the old host: apps will see them as "
+                             "changed, and publish asks for --accept-changes", target.name)
 
     @staticmethod
     def _edited(target: Path, state: dict) -> bool:
@@ -471,8 +526,12 @@ class _Import:
         files[EPISODE_FILE] = episode_toml(
             episode, self.feed.location, chapters=chapters, transcripts=transcript is not None,
             image=image[0] if image else None, audio=audio)
+        timed = any(link["type"] in TIMED_TYPES for link in episode.transcripts)
+        missed = (episode.chapters_url and not chapters) or (timed and transcript is None) \
+            or (episode.image_url and image is None
+                and episode.image_url != self.feed.show.image_url)
         extras = {"chapters": chapters, "transcript": transcript is not None,
-                  "image": image[0] if image else None}
+                  "image": image[0] if image else None, "pending": True if missed else None}
         return files, extras
 
     def _chapters(self, episode: SourceEpisode, length: float) -> list[dict[str, object]]:

@@ -51,6 +51,7 @@ class SourceEpisode:
     block: bool = False
     feed_xml: str = ""   # podcast: elements warcast does not model, kept as written
     summary: str = ""
+    itunes_title: str | None = None   # what Apple shows, when the feed gave a different one
     notes_html: str = ""
     keywords: tuple[str, ...] = ()
     persons: tuple[dict[str, str], ...] = ()

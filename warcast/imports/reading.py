@@ -52,16 +52,19 @@ TRANSCRIPT_EXTENSIONS = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".j
 MAX_NOTES_BYTES = 512 * 1024
 MAX_GUID = 2048
 _BAD_PODLOVE = "unreadable or out-of-order Podlove chapters left out"
+_TOKEN_QUERY = re.compile(r"(?:^|&)(?:token|token-time|auth|access_token|key|sig|signature|"
+                          r"expires|x-amz-signature)=", re.IGNORECASE)
 
 
-def read_source_feed(data: bytes, location: str) -> SourceFeed:
-    """Parse the bytes of another host's feed at ``location`` (a path or URL)."""
+def read_source_feed(data: bytes, location: str, *, final: str | None = None) -> SourceFeed:
+    """Parse the bytes of another host's feed at ``location`` (a path or URL; ``final`` is
+    where a URL led after redirects, what relative URLs in it are relative to)."""
     notices = Notices()
     _, root = parse_leniently(data, location, notices)
     channel = root.find("channel")
     if channel is None:
         raise refuse(location, "is an RSS document without a <channel>")
-    reader = _Reader(location, notices)
+    reader = _Reader(location, notices, final or location)
     show = reader.show(channel)
     items = [child for child in channel if child.tag == "item"]
     if not items:
@@ -144,13 +147,13 @@ def kept_as_written(reader: _Reader, parent: _Element) -> str:
 class _Reader:
     """Reads channel and items, noting every fix."""
 
-    def __init__(self, location: str, notices: Notices) -> None:
+    def __init__(self, location: str, notices: Notices, final: str) -> None:
         self.location = location
         self.notices = notices
-        self.base = urldefrag(location)[0] \
-            if urlsplit(location).scheme in ("http", "https") else None
+        self.base = urldefrag(final)[0] if urlsplit(final).scheme in ("http", "https") else None
         self.legacy_namespace = False
         self.relative_enclosures = 0
+        self.website: str | None = None
 
     # --- elements by prefix, whatever URI (current or legacy) the feed bound it to ------
 
@@ -181,7 +184,7 @@ class _Reader:
         return "".join(element.itertext()).strip() if element is not None else ""
 
     def url(self, value: str | None, where: str, what: str) -> str | None:
-        url, change = values.absolute_url(value, self.base)
+        url, change = values.absolute_url(value, self.base, keep_spaces=what == "enclosure")
         if change == "relative" and url:
             self.notices.add(f"relative {what} URL resolved against the feed's address", where)
         elif change == "relative":
@@ -205,7 +208,8 @@ class _Reader:
         if not title:
             title = Path(urlsplit(self.location).path).stem or "Imported show"
             self.notices.add(f"no show title: named '{title}' (edit show.toml)")
-        self.base = self.base or self._channel_link(channel)
+        self.website = self._channel_link(channel)
+        self.base = self.base or self.website
         description, _ = values.plain(self.text(channel, "itunes:summary")
                                       or self.text(channel, "description"))
         owner = self.child(channel, "itunes:owner")
@@ -223,7 +227,7 @@ class _Reader:
             owner_name=owner_name or author,
             owner_email=owner_email if re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", owner_email)
             else None,
-            copyright=self.text(channel, "copyright") or None,
+            copyright=values.plain(self.text(channel, "copyright"))[0] or None,
             link=self._channel_link(channel),
             podcast_guid=self.text(channel, "podcast:guid") or None,
             old_feed_url=self._old_feed_url(channel),
@@ -252,8 +256,8 @@ class _Reader:
                 url = values.absolute_url(link.get("href"), None)[0]
                 if url:
                     return urldefrag(url)[0]
-        if self.base and self.base == urldefrag(self.location)[0]:
-            return self.base
+        if urlsplit(self.location).scheme in ("http", "https"):
+            return urldefrag(self.location)[0]   # what subscribers have
         return values.absolute_url(self.text(channel, "itunes:new-feed-url"), None)[0]
 
     def _language(self, value: str) -> str:
@@ -367,6 +371,7 @@ class _Reader:
     def _episode(self, item: _Element, index: int, show: SourceShow,
                  fallback: dt.datetime | None) -> SourceEpisode | None:
         title, marked = values.plain(self.text(item, "title") or self.text(item, "itunes:title"))
+        apple_title = values.plain(self.text(item, "itunes:title"))[0]
         where = f"item {index} '{title}'" if title else f"item {index}"
         if marked:
             self.notices.add("HTML removed from titles", where)
@@ -412,6 +417,7 @@ class _Reader:
             block=self.text(item, "itunes:block").lower() == "yes",
             feed_xml=kept_as_written(self, item),
             summary=values.plain(self.text(item, "itunes:subtitle"))[0][:255],
+            itunes_title=apple_title if apple_title and apple_title != title else None,
             notes_html=notes,
             keywords=_keywords(self.text(item, "itunes:keywords")),
             persons=tuple(p for p in self._persons(item, where) if p["name"] not in hosts),
@@ -431,6 +437,10 @@ class _Reader:
                 candidates.append((url, (element.get("type") or "").split(";")[0].strip().lower(),
                                    (element.get("length") or "").strip()))
         media = [c for c in candidates if _is_media(c[0], c[1])]
+        if media and _TOKEN_QUERY.search(urlsplit(media[0][0]).query):
+            self.notices.add("enclosure URLs that carry an access token (a private feed?): "
+                             "they may stop working, and these episodes are public here unless "
+                             "marked members_only = true", where)
         if not media:
             self.notices.add("items without an audio enclosure left out (podcast apps skip "
                              "them too)", where)
@@ -479,7 +489,8 @@ class _Reader:
         return number
 
     def _notes(self, item: _Element, where: str) -> str:
-        """content:encoded, else description, else itunes:summary, as sanitized HTML."""
+        """content:encoded, else description, else itunes:summary, as sanitized HTML (links
+        relative to the old website made absolute)."""
         raw = self.text(item, "content:encoded") or self.text(item, "description") \
             or self.text(item, "itunes:summary")
         if len(raw.encode()) > MAX_NOTES_BYTES:
@@ -487,7 +498,9 @@ class _Reader:
             self.notices.add(f"show notes over {MAX_NOTES_BYTES // 1024} kB cut short", where)
         if not raw:
             return ""
-        notes = sanitize_html(raw if values.has_markup(raw) else values.paragraphs(raw))
+        page = values.absolute_url(self.text(item, "link"), self.base)[0]
+        notes = sanitize_html(raw if values.has_markup(raw) else values.paragraphs(raw),
+                              base=page or self.website or self.base)
         if values.has_markup(raw) and _visible(notes) != _visible(raw):
             self.notices.add("show notes sanitized (scripts, styles, frames or unsafe links "
                              "removed)", where)
@@ -540,7 +553,9 @@ class _Reader:
 
 
 def _visible(fragment: str) -> str:
-    return " ".join(re.sub(r"<[^>]*>", " ", fragment).split())
+    import html
+
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", fragment)).split())
 
 
 def _suffix(url: str) -> str:
@@ -561,12 +576,13 @@ def _keywords(text: str) -> tuple[str, ...]:
 
 
 def _unique_numbers(episodes: list[SourceEpisode], notices: Notices) -> None:
-    """Apps list one episode per (season, number): later repeats lose their number."""
-    seen: set[tuple[int | None, int]] = set()
+    """Apps list one episode per (season, number) of a type (a bonus may share a full
+    episode's number): later repeats lose their number."""
+    seen: set[tuple[int | None, int, str]] = set()
     for episode in sorted(episodes, key=lambda e: e.published):
         if episode.number is None:
             continue
-        key = (episode.season, episode.number)
+        key = (episode.season, episode.number, episode.type)
         if key in seen:
             notices.add("episode numbers repeated within a season left out", episode.where)
             episode.number = None

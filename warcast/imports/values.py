@@ -17,6 +17,9 @@ from urllib.parse import quote, urljoin, urlsplit
 EXPLICIT_VALUES = {"true": True, "yes": True, "explicit": True, "1": True,
                    "false": False, "no": False, "clean": False, "0": False}
 _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
+#: Markup that turns up in titles: only these are taken for HTML (``Vec<String>`` is a title).
+_TITLE_TAG = re.compile(r"</?(?:a|abbr|b|big|br|cite|code|del|em|font|i|ins|mark|p|q|s|"
+                        r"small|span|strike|strong|sub|sup|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d{1,2}(?:[.,]\d+)?)")
 _NUMBER = r"(\d+(?:\.\d+)?)"
@@ -136,7 +139,7 @@ def plain(text: str | None) -> tuple[str, bool]:
     was markup to remove (HTML in a title or in the show's description)."""
     raw = current = text or ""
     for _ in range(3):   # markup escaped twice shows up only after one unescape
-        stripped = _TAG.sub(" ", current)
+        stripped = _TITLE_TAG.sub(" ", current)
         unescaped = html.unescape(stripped) if "&" in stripped else stripped
         if unescaped == current:
             break
@@ -157,20 +160,22 @@ def paragraphs(text: str) -> str:
                      + "</p>" for block in blocks)
 
 
-def absolute_url(value: str | None, base: str | None) -> tuple[str | None, str]:
+def absolute_url(value: str | None, base: str | None, *,
+                 keep_spaces: bool = False) -> tuple[str | None, str]:
     """An absolute http(s) URL made from ``value``: resolved against ``base`` when relative,
-    spaces percent-encoded. Returns the URL (None when impossible) and what was changed:
-    "relative", "spaces", "scheme" (not http(s)) or "invalid" (not a URL at all)."""
+    spaces percent-encoded (unless ``keep_spaces``: an enclosure URL apps know as written).
+    Returns the URL (None when impossible) and what was changed: "relative", "spaces",
+    "scheme" (not http(s)) or "invalid" (not a URL at all)."""
     url = (value or "").strip()
     if not url:
         return None, ""
     try:
-        return _absolute(url, base)
+        return _absolute(url, base, keep_spaces)
     except ValueError:   # e.g. an unclosed "[" (an IPv6 host)
         return None, "invalid"
 
 
-def _absolute(url: str, base: str | None) -> tuple[str | None, str]:
+def _absolute(url: str, base: str | None, keep_spaces: bool) -> tuple[str | None, str]:
     change = ""
     if not urlsplit(url).scheme:
         if not base or urlsplit(base).scheme not in ("http", "https"):
@@ -179,7 +184,8 @@ def _absolute(url: str, base: str | None) -> tuple[str | None, str]:
     parts = urlsplit(url)
     if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
         return None, "scheme"
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
-        url = quote(url, safe=":/?#[]@!$&'()*+,;=%~")
+    if any(ord(c) < 32 or ord(c) == 127 or (c.isspace() and not (keep_spaces and c == " "))
+           for c in url):
+        url = quote(url, safe=":/?#[]@!$&'()*+,;=%~" + (" " if keep_spaces else ""))
         change = change or "spaces"
     return url, change

@@ -50,6 +50,10 @@ def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str
     lines += [f"audio = {toml_string(audio)}   # downloaded copy (the feed keeps audio_url)"] \
         if audio else []
     lines += [f"image = {toml_string(image)}"] if image else []
+    if not image and episode.image_url:
+        lines.append(f"image_url = {toml_string(episode.image_url)}   # artwork on the old host")
+    if episode.itunes_title:
+        lines.append(f"itunes_title = {toml_string(episode.itunes_title)}   # what Apple shows")
     if episode.feed_xml:
         lines.append("# Podcasting 2.0 elements of the old feed, published as written")
         lines.append(f"feed_xml = {toml_multiline(episode.feed_xml)}")

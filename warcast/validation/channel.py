@@ -116,7 +116,8 @@ def _check_serial(channel: _Element, ns: dict[str, str]) -> Iterator[Finding]:
     """A serial show is listened to in order, so its episodes need numbers."""
     if text(find(channel, "itunes:type", ns)) != "serial":
         return
-    missing = [i for i in channel.findall("item") if not text(find(i, "itunes:episode", ns))]
+    missing = [i for i in channel.findall("item") if not text(find(i, "itunes:episode", ns))
+               and text(find(i, "itunes:episodeType", ns)) not in ("trailer", "bonus")]
     if missing:
         yield warning(
             "channel", "apple",

@@ -35,12 +35,21 @@ def read_feed(
     A URL is fetched with one GET (warcast's User-Agent, ``timeout`` seconds); anything that
     cannot be read, or is larger than ``max_bytes``, is a FeedError.
     """
+    return read_feed_at(location, max_bytes=max_bytes, timeout=timeout)[0]
+
+
+def read_feed_at(
+    location: str, *, max_bytes: int = 50 * 1024 * 1024, timeout: float = 20.0
+) -> tuple[bytes, str]:
+    """:func:`read_feed`, and the address the feed was finally read from (after redirects):
+    what its relative URLs are relative to."""
     try:
         scheme = urlsplit(location).scheme.lower()
     except ValueError:
         raise FeedError(f"{location}: is not a URL or a path", hint="Check the address") from None
+    final = location
     if scheme in ("http", "https"):
-        data = http_get(location, limit=max_bytes, timeout=timeout)
+        data, final = http_get_at(location, limit=max_bytes, timeout=timeout)
     elif "://" in location:
         raise FeedError(f"{location}: cannot read a '{scheme}' URL", hint="Use http(s) or a path")
     else:
@@ -50,7 +59,7 @@ def read_feed(
             f"{_label(location)}feed is larger than {max_bytes} bytes",
             path=_path_or_none(location), hint="Check that this is a podcast feed",
         )
-    return data
+    return data, final
 
 
 def _read_file(path: Path, max_bytes: int) -> bytes:
@@ -64,11 +73,17 @@ def _read_file(path: Path, max_bytes: int) -> bytes:
 
 def http_get(url: str, *, limit: int, timeout: float) -> bytes:
     """GET ``url`` and return at most ``limit + 1`` bytes of its body."""
+    return http_get_at(url, limit=limit, timeout=timeout)[0]
+
+
+def http_get_at(url: str, *, limit: int, timeout: float) -> tuple[bytes, str]:
+    """:func:`http_get`, and the URL the body came from after redirects."""
     request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data = response.read(limit + 1)
             headers = response.headers
+            final = response.geturl() or url
     except urllib.error.HTTPError as exc:
         raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
     except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
@@ -82,7 +97,7 @@ def http_get(url: str, *, limit: int, timeout: float) -> bytes:
                         "bytes", hint="Try again")
     if headers.get("Content-Encoding", "").lower() in ("gzip", "x-gzip"):
         data = _gunzip(data, limit, url)
-    return _utf8_from_charset(data, headers.get_content_charset())
+    return _utf8_from_charset(data, headers.get_content_charset()), final
 
 
 def _gunzip(data: bytes, limit: int, url: str) -> bytes:
