@@ -135,7 +135,7 @@ def test_shared_feed_survives_import_and_republish(tmp_path: Path, name: str,
     new = [topic for topic in _topics(republished.output) if topic[1] not in old_topics]
     assert new == [], republished.output
     moved = run("validate", "--no-fetch", str(feed), "--previous", str(source))
-    assert "[continuity]" not in moved.output
+    assert moved.exit_code == 0 and "[continuity]" not in moved.output, moved.output
 
 
 def test_partytime_reads_an_imported_show(tmp_path: Path) -> None:
@@ -451,6 +451,7 @@ def test_download_audio_resumes_and_checks_length(tmp_path: Path, server, speech
     assert finished.exit_code == 1   # the other episodes' audio is not on this server
     assert "1 audio files downloaded" in finished.output
     assert 'audio = "audio.mp3"' in (first / "episode.toml").read_text()
+    assert f"audio_bytes = {len(audio)}\n" in (first / "episode.toml").read_text()
 
     out = tmp_path / "public"
     publish(show, out)

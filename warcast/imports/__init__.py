@@ -18,7 +18,7 @@ import shutil
 import tomllib
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from warcast.artwork import artwork_problem, image_info, placeholder_png
@@ -610,7 +610,8 @@ class _Import:
                              target.name)
         state["chapters"] = chapters
         old = (target / EPISODE_FILE).read_bytes()
-        text = episode_toml(episode, self.feed.location, chapters=chapters,
+        known = replace(episode, duration=length, audio_bytes=size)   # from the file itself
+        text = episode_toml(known, self.feed.location, chapters=chapters,
                             transcripts=bool(state.get("transcript")), image=state.get("image"),
                             audio=name)
         write_atomic(target / EPISODE_FILE, text)

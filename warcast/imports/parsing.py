@@ -1,8 +1,8 @@
 """Parsing an old feed as podcast apps manage to, and writing a forwarding copy of it.
 
-Feeds that apps read although they are not well-formed XML namespaces (prefixes used without a
-declaration), in UTF-16, or under the old UserLand namespace are repaired here and the repair
-noted; everything else that is not RSS is refused by the validator's safe parser.
+The repairs themselves (undeclared prefixes, UTF-16, the UserLand namespace) are the
+validator's :mod:`~warcast.validation.repair`; here each one becomes a note for the producer,
+and the namespaces feeds use are mapped to the prefixes warcast reads them as.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from warcast.errors import FeedError
 from warcast.imports.model import Notices
-from warcast.validation.reading import parse_feed
+from warcast.validation.repair import USUAL_NAMESPACES, parse_repaired
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -36,22 +36,6 @@ LEGACY_PODCAST_NAMESPACES = {
     "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
     "http://podcastindex.org/namespace/1.0",
 }
-#: What an undeclared prefix most likely meant (feeds that forgot the xmlns declaration).
-USUAL_NAMESPACES = {
-    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "podcast": "https://podcastindex.org/namespace/1.0",
-    "content": "http://purl.org/rss/1.0/modules/content/",
-    "atom": "http://www.w3.org/2005/Atom",
-    "psc": "http://podlove.org/simple-chapters",
-    "media": "http://search.yahoo.com/mrss/",
-    "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "sy": "http://purl.org/rss/1.0/modules/syndication/",
-}
-
-_UNDECLARED = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*) (?:on|for) \S+ is not defined")
-_RSS_START = re.compile(rb"<rss(?=[\s/>])")
-_USERLAND = re.compile(rb'\s+xmlns\s*=\s*["\']http://backend\.userland\.com/rss2/?["\']')
 
 
 
@@ -123,56 +107,16 @@ def _check_forwarding(before: _Element, data: bytes, url: str, source: str) -> N
 
 
 def parse_leniently(data: bytes, source: str, notices: Notices) -> tuple[bytes, _Element]:
-    """Parse a feed as podcast apps manage to: UTF-16 and UTF-32 read as UTF-8, the old
-    UserLand default namespace dropped, prefixes used without a declaration (not
-    namespace-well-formed, yet common) declared on <rss> as what they always stand for.
+    """Parse a feed as podcast apps manage to (:func:`parse_repaired`), noting each repair.
     Returns the repaired bytes and the <rss> element; FeedError for anything else."""
-    data = _as_utf8(data)
-    if _USERLAND.search(data[:4096]):
-        data = _USERLAND.sub(b"", data, count=1)
+    repaired = parse_repaired(data, source=source)
+    if repaired.userland:
         notices.add("the old UserLand RSS namespace on <rss> ignored")
-    declared: list[str] = []
-    while True:
-        try:
-            root = parse_feed(data, source=source)
-            break
-        except FeedError as exc:
-            found = _UNDECLARED.search(exc.message)
-            start = _root_start(data)
-            if not found or start is None or len(declared) >= 20 or found.group(1) in declared:
-                raise
-            prefix = found.group(1)
-            uri = USUAL_NAMESPACES.get(prefix, f"urn:x-undeclared:{prefix}")
-            data = data[:start] + f' xmlns:{prefix}="{uri}"'.encode() + data[start:]
-            declared.append(prefix)
-    usual = [p for p in declared if p in USUAL_NAMESPACES]
+    usual = [p for p in repaired.declared if p in USUAL_NAMESPACES]
     if usual:
         notices.add("namespace prefixes used without being declared: read as their usual "
                     "namespaces", ", ".join(usual))
-    if len(usual) < len(declared):
+    if len(usual) < len(repaired.declared):
         notices.add("unknown namespace prefixes used without being declared: ignored",
-                    ", ".join(p for p in declared if p not in usual))
-    return data, root
-
-
-def _as_utf8(data: bytes) -> bytes:
-    """UTF-16 and UTF-32 documents as UTF-8 (the encoding declaration follows)."""
-    for bom, codec in ((b"\xff\xfe\x00\x00", "utf-32"), (b"\x00\x00\xfe\xff", "utf-32"),
-                       (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"),
-                       (b"<\x00?\x00", "utf-16-le"), (b"\x00<\x00?", "utf-16-be")):
-        if data.startswith(bom):
-            try:
-                text = data.decode(codec).removeprefix("\ufeff")
-            except UnicodeDecodeError:
-                return data
-            text = re.sub(r'^(<\?xml[^>]*?encoding=)(["\'])[^"\']*\2', r"\1\2UTF-8\2", text)
-            return text.encode("utf-8")
-    return data
-
-
-def _root_start(data: bytes) -> int | None:
-    """Where to insert attributes into the <rss> start tag (comments skipped)."""
-    for match in _RSS_START.finditer(data):
-        if data.rfind(b"<!--", 0, match.start()) <= data.rfind(b"-->", 0, match.start()):
-            return match.end()
-    return None
+                    ", ".join(p for p in repaired.declared if p not in usual))
+    return repaired.data, repaired.root

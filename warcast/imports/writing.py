@@ -17,7 +17,7 @@ from warcast.imports.model import SourceEpisode, SourceShow
 
 STATE_FILE = ".imported.json"
 _HEADER = """\
-# Imported by `warcast import` from {source}.
+# Imported by `warcast import` (show.toml names the feed).
 # Edit freely: a later import leaves an edited episode alone (and says so); --force replaces it.
 # guid and audio_url are what podcast apps know this episode by: never change them.
 """
@@ -28,7 +28,7 @@ def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str
     """episode.toml for an imported item. ``chapters`` were read from the feed or fetched
     (else ``chapters_url`` stays a link); ``transcripts`` says a transcript.vtt was made (else
     the feed's transcripts stay links); ``image`` and ``audio`` are downloaded files."""
-    lines = [_HEADER.format(source=source.replace("\n", " ")).rstrip("\n"),
+    lines = [_HEADER.rstrip("\n"),
              f"title = {toml_string(episode.title)}",
              f"guid = {toml_string(episode.guid)}",
              f"published = {episode.published.isoformat()}",
