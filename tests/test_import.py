@@ -1016,3 +1016,23 @@ def test_relative_enclosures_follow_the_redirect(tmp_path: Path, server) -> None
     assert result.exit_code == 0, result.output
     text = next(show.glob("0001-*/episode.toml")).read_text()
     assert f'audio_url = "{server.url}/podcast/v2/media/ep2.mp3"' in text
+
+
+def test_a_private_feed_imports_members_only(tmp_path: Path) -> None:
+    show, result = imported(tmp_path, str(DATA / "changing-the-tide.xml"), "--no-fetch",
+                            "--members-only")
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "public"
+    publish(show, out)
+    assert feedparser.parse(str(out / "feed.xml")).entries == []
+    private = (show / ".private" / "feed.xml").read_bytes() if (show / ".private").is_symlink() \
+        or (show / ".private").is_dir() else b""
+    assert b"baffe8902e8478c8c8482fd094cedd8c" in private
+    import gzip
+
+    def text(path: Path) -> bytes:   # Pagefind's index files are gzip-compressed
+        data = path.read_bytes()
+        return gzip.decompress(data) if data[:2] == b"\x1f\x8b" else data
+
+    public = b"".join(text(p) for p in out.resolve().rglob("*") if p.is_file())
+    assert b"Andy Schroder" not in public and b"Schroder" not in public

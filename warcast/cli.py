@@ -134,13 +134,15 @@ def new(obj: Context, audio: Path, title: str, published: str | None, members_on
               help="Download nothing the feed links to (artwork, chapters, transcripts): "
                    "keep them as links.")
 @click.option("--force", is_flag=True, help="Replace episodes edited since the last import.")
+@click.option("--members-only", is_flag=True,
+              help="Mark every episode members-only (importing a private feed).")
 @click.option("--forwarding-feed", "forwarding", type=click.Path(dir_okay=False, path_type=Path),
               help="Also write the old feed, unchanged but for itunes:new-feed-url pointing "
                    "here, to this file (for an old host that serves a feed file).")
 @quiet_option
 @click.pass_obj
 def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
-            no_fetch: bool, force: bool, forwarding: Path | None) -> None:
+            no_fetch: bool, force: bool, members_only: bool, forwarding: Path | None) -> None:
     """Import a show from its feed on another host (a file or an http(s) URL).
 
     Creates show.toml when there is none, and one episode folder per item: guid exactly as
@@ -168,6 +170,7 @@ def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
 
     report = import_feed(obj.show, feed, base_url=base_url, download_audio=download_audio,
                          fetch=not no_fetch, force=force, forwarding=forwarding,
+                         members_only=members_only,
                          progress=progress)
     for bar in bars.values():
         bar.close()

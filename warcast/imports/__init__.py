@@ -85,7 +85,7 @@ class ImportReport:
 
 def import_feed(folder: Path, location: str, *, base_url: str | None = None,
                 download_audio: bool = False, fetch: bool = True, force: bool = False,
-                forwarding: Path | None = None,
+                forwarding: Path | None = None, members_only: bool = False,
                 progress: Callable[[str, int, int], None] | None = None) -> ImportReport:
     """Import the feed at ``location`` into the show folder ``folder``.
 
@@ -94,10 +94,13 @@ def import_feed(folder: Path, location: str, *, base_url: str | None = None,
     episode's audio into its folder (resuming partial downloads). ``force`` replaces episodes
     edited since the last import. ``forwarding`` names a file to write the old feed to with
     ``itunes:new-feed-url`` pointing at this show's feed (for an old host that serves a file).
-    ``progress(name, done, total)`` follows audio downloads.
+    ``members_only`` marks every episode members-only (a private feed, e.g. a membership
+    platform's). ``progress(name, done, total)`` follows audio downloads.
     """
     data, final = read_feed_at(location)
     feed = read_source_feed(data, location, final=final)
+    for episode in feed.episodes if members_only else ():
+        episode.members_only = True
     if not (folder / SHOW_FILE).exists():
         if not base_url:
             raise SourceError("there is no show.toml to import into", path=folder,

@@ -49,6 +49,7 @@ class SourceEpisode:
     season_name: str | None = None
     explicit: bool | None = None
     block: bool = False
+    members_only: bool = False   # imported from a private feed: never public here
     feed_xml: str = ""   # podcast: elements warcast does not model, kept as written
     summary: str = ""
     itunes_title: str | None = None   # what Apple shows, when the feed gave a different one

@@ -440,7 +440,7 @@ class _Reader:
         if media and _TOKEN_QUERY.search(urlsplit(media[0][0]).query):
             self.notices.add("enclosure URLs that carry an access token (a private feed?): "
                              "they may stop working, and these episodes are public here unless "
-                             "marked members_only = true", where)
+                             "imported with --members-only", where)
         if not media:
             self.notices.add("items without an audio enclosure left out (podcast apps skip "
                              "them too)", where)

@@ -39,6 +39,8 @@ def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str
     if episode.explicit is not None:
         lines.append(f"explicit = {str(episode.explicit).lower()}")
     lines += ["block = true"] if episode.block else []
+    lines += ["members_only = true   # imported from a private feed"] \
+        if episode.members_only else []
     lines.append(f"summary = {toml_string(episode.summary)}")
     lines.append(f"keywords = [{', '.join(toml_string(k) for k in episode.keywords)}]")
     lines.append(f"audio_url = {toml_string(episode.audio_url)}")
