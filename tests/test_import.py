@@ -1036,3 +1036,20 @@ def test_a_private_feed_imports_members_only(tmp_path: Path) -> None:
 
     public = b"".join(text(p) for p in out.resolve().rglob("*") if p.is_file())
     assert b"Andy Schroder" not in public and b"Schroder" not in public
+
+
+def test_a_relative_enclosure_resolves_as_apps_do(tmp_path: Path) -> None:
+    text = TEMPLATE.format(channel='<atom:link xmlns:atom="http://www.w3.org/2005/Atom" '
+                           'rel="self" href="https://old.example/pod/feed.xml"/>'
+                           "<link>https://old.example/</link>", item="", url="media/ep1.mp3",
+                           date="Mon, 06 Jan 2025 10:00:00 +0000")
+    source = tmp_path / "feed.xml"
+    source.write_text(text)
+    show, result = imported(tmp_path, str(source), "--no-fetch")
+    assert result.exit_code == 0, result.output
+    assert 'audio_url = "https://old.example/pod/media/ep1.mp3"' in \
+        next(show.glob("0001-*/episode.toml")).read_text()
+    publish(show, tmp_path / "public")
+    moved = run("validate", "--no-fetch", str(tmp_path / "public/feed.xml"), "--previous",
+                str(source))
+    assert moved.exit_code == 0 and "[continuity]" not in moved.output, moved.output

@@ -209,7 +209,7 @@ class _Reader:
             title = Path(urlsplit(self.location).path).stem or "Imported show"
             self.notices.add(f"no show title: named '{title}' (edit show.toml)")
         self.website = self._channel_link(channel)
-        self.base = self.base or self.website
+        self.base = self.base or self._self_link(channel) or self.website   # as apps resolve
         description, _ = values.plain(self.text(channel, "itunes:summary")
                                       or self.text(channel, "description"))
         owner = self.child(channel, "itunes:owner")
@@ -248,14 +248,19 @@ class _Reader:
         url, _ = values.absolute_url(self.text(channel, "link"), None)
         return url
 
-    def _old_feed_url(self, channel: _Element) -> str | None:
-        """The old feed's own address: its self link, else where it was read from, else an
-        itunes:new-feed-url it already carries (the same for a file and a URL import)."""
+    def _self_link(self, channel: _Element) -> str | None:
         for link in self.children(channel, "atom:link"):
             if link.get("rel") == "self" and link.get("href"):
                 url = values.absolute_url(link.get("href"), None)[0]
                 if url:
                     return urldefrag(url)[0]
+        return None
+
+    def _old_feed_url(self, channel: _Element) -> str | None:
+        """The old feed's own address: its self link, else where it was read from, else an
+        itunes:new-feed-url it already carries (the same for a file and a URL import)."""
+        if self._self_link(channel):
+            return self._self_link(channel)
         if urlsplit(self.location).scheme in ("http", "https"):
             return urldefrag(self.location)[0]   # what subscribers have
         return values.absolute_url(self.text(channel, "itunes:new-feed-url"), None)[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from warcast.validation.findings import ERROR, WARNING, Finding
 from warcast.validation.repair import parse_repaired
@@ -67,15 +67,29 @@ def compare_feeds(previous: bytes, current: bytes, *, previous_source: str = "pr
 
 def _items(data: bytes, source: str) -> list[_Item]:
     root = parse_repaired(data, source=source).root   # an old feed as apps read it
+    base = _base(root, source)
     items = []
     for element in root.iterfind("channel/item"):
         enclosure = _media_enclosure(element)
+        url = (enclosure.get("url") or "").strip() if enclosure is not None else ""
         items.append(_Item(
             guid=(element.findtext("guid") or "").strip(),
             link=(element.findtext("link") or "").strip(),
             title=(element.findtext("title") or "").strip(),
-            enclosure=(enclosure.get("url") or "").strip() if enclosure is not None else ""))
+            enclosure=urljoin(base, url) if url and base and "://" not in url else url))
     return items
+
+
+def _base(root: _Element, source: str) -> str | None:
+    """What a relative enclosure URL is relative to, for apps: the feed's own address (where
+    it was read from, else its self link), else its website."""
+    if source.startswith(("http://", "https://")):
+        return source
+    for link in root.iterfind("channel/{http://www.w3.org/2005/Atom}link"):
+        if link.get("rel") == "self" and (link.get("href") or "").startswith("http"):
+            return link.get("href")
+    website = (root.findtext("channel/link") or "").strip()
+    return website if website.startswith(("http://", "https://")) else None
 
 
 def _media_enclosure(item: _Element) -> _Element | None:
