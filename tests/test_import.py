@@ -261,8 +261,9 @@ class _Files(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
         else:
             self.send_response(200)
-        self.send_header("Content-Length", str(len(data) - start))
-        self.send_header("ETag", etag)
+        if self.path not in server.bare:  # type: ignore[attr-defined]
+            self.send_header("Content-Length", str(len(data) - start))
+            self.send_header("ETag", etag)
         for name, value in server.headers.get(self.path, {}).items():  # type: ignore[attr-defined]
             self.send_header(name, value)
         self.end_headers()
@@ -281,6 +282,7 @@ def server():  # type: ignore[no-untyped-def]
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
     httpd.files, httpd.requests, httpd.cut = {}, [], set()  # type: ignore[attr-defined]
     httpd.headers = {}  # type: ignore[attr-defined]
+    httpd.bare = set()  # type: ignore[attr-defined]   # paths served without length or ETag
     httpd.url = f"http://127.0.0.1:{httpd.server_address[1]}"  # type: ignore[attr-defined]
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
@@ -1053,3 +1055,77 @@ def test_a_relative_enclosure_resolves_as_apps_do(tmp_path: Path) -> None:
     moved = run("validate", "--no-fetch", str(tmp_path / "public/feed.xml"), "--previous",
                 str(source))
     assert moved.exit_code == 0 and "[continuity]" not in moved.output, moved.output
+
+
+def test_a_download_without_a_byte_count_or_etag(tmp_path: Path, server,  # type: ignore[no-untyped-def]
+                                                 speech_mp3: Path) -> None:
+    audio = speech_mp3.read_bytes()
+    server.files["/a.mp3"] = audio
+    server.bare.add("/a.mp3")   # no Content-Length, no ETag: the body ends when the server closes
+    url = _feed(server, [("g1", "One", "/a.mp3")])
+    server.files["/feed.xml"] = server.files["/feed.xml"].replace(b'length="0"', b'length="10"')
+    show, result = imported(tmp_path, url, "--download-audio")
+    assert result.exit_code == 0, result.output
+    folder = _episode(show, "g1")
+    assert (folder / "audio.mp3").read_bytes() == audio
+    assert "enclosure length differed from the downloaded file" in result.output
+    # a part file whose server gives no ETag is resumed only while the size still holds
+    (folder / "audio.mp3").unlink()
+    changed = audio + b"\x00" * 100
+    server.files["/a.mp3"] = changed
+    (folder / "audio.mp3.part").write_bytes(audio[:500])
+    (folder / "audio.mp3.part.etag").write_text(f"size:{len(audio)}")
+    server.bare.discard("/a.mp3")
+    run("--show", str(show), "import", url, "--download-audio")
+    assert (folder / "audio.mp3").read_bytes() == changed
+
+
+def test_an_import_killed_between_files_and_record_is_no_edit(tmp_path: Path, server,  # type: ignore[no-untyped-def]
+                                                              monkeypatch: pytest.MonkeyPatch
+                                                              ) -> None:
+    import warcast.imports as imports
+
+    url = _feed(server, [("g1", "One", "/1.mp3")])
+    show, _ = imported(tmp_path, url, "--no-fetch")
+    _feed(server, [("g1", "One, renamed", "/1.mp3")])
+    real = imports.write_atomic
+
+    def dies_at_the_record(path: Path, data: bytes, **kwargs: object) -> None:
+        if path.name == ".imported.json" and b'"next"' not in data:
+            raise KeyboardInterrupt   # killed after the files, before the final record
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(imports, "write_atomic", dies_at_the_record)
+    with pytest.raises(KeyboardInterrupt):
+        imports.import_feed(show, url, fetch=False)
+    monkeypatch.setattr(imports, "write_atomic", real)
+    again = run("--show", str(show), "import", url, "--no-fetch")
+    assert "left alone" not in again.output
+    assert "One, renamed" in (_episode(show, "g1") / "episode.toml").read_text()
+
+
+def test_force_removes_notes_added_to_an_item_without_notes(tmp_path: Path, server  # type: ignore[no-untyped-def]
+                                                          ) -> None:
+    url = _feed(server, [("g1", "One", "/1.mp3")])
+    show, _ = imported(tmp_path, url, "--no-fetch")
+    folder = _episode(show, "g1")
+    (folder / "notes.md").write_text("# Added here\n")
+    forced = run("--show", str(show), "import", url, "--no-fetch", "--force")
+    assert "notes.md added here removed (--force)" in forced.output
+    assert not (folder / "notes.md").exists()
+    assert "1 unchanged" in run("--show", str(show), "import", url, "--no-fetch").output
+
+
+def test_a_later_import_never_writes_over_the_producers_cover(tmp_path: Path, server) -> None:  # type: ignore[no-untyped-def]
+    show = tmp_path / "show"
+    show.mkdir()
+    (show / "cover.png").write_bytes(b"not an image yet")   # the producer's, unfinished
+    url = _serve_messy(server)
+    del server.files["/show/art/cover.png"]
+    run("--show", str(show), "import", url, "--base-url", BASE, "--no-fetch")
+    assert (show / "cover-imported.png").is_file()
+    server.files["/show/art/cover.png"] = placeholder_png(seed="the real art")
+    again = run("--show", str(show), "import", url)
+    assert again.exit_code == 0, again.output
+    assert (show / "cover.png").read_bytes() == b"not an image yet"
+    assert (show / "cover-imported.png").read_bytes() == placeholder_png(seed="the real art")

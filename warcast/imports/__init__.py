@@ -276,7 +276,10 @@ class _Import:
         data, extension, placeholder = self._cover(quiet=True)
         if placeholder:
             return
-        name = f"cover.{extension}"
+        name = cover.name if cover.suffix == f".{extension}" else next(
+            n for n in (f"cover.{extension}", f"cover-imported.{extension}",
+                        f"cover-{state['placeholder'][:8]}.{extension}")
+            if not (self.folder / n).exists())   # never over a file the producer put there
         write_atomic(self.folder / name, data)
         if name != cover.name:
             import tomlkit
@@ -312,7 +315,7 @@ class _Import:
             return b"", "", True
         why = "none in the feed" if not url else "could not be downloaded" if data is None \
             else f"not usable ({artwork_problem(info) or 'not a JPEG or PNG'})"
-        self.notices.add(f"show artwork {why}: a placeholder cover.png is used (replace it)")
+        self.notices.add(f"show artwork {why}: a placeholder cover is used (replace it)")
         return placeholder_png(seed=self.feed.show.title), "png", True
 
     def _show_guid(self) -> tuple[str | None, str]:
@@ -430,10 +433,13 @@ class _Import:
     def _edited(target: Path, state: dict) -> bool:
         """Changed here since the import wrote it (a transcript made here is no edit: it is
         kept, and the import never writes over it)."""
-        files = state["files"]
-        added_notes = any((target / n).exists() and n not in files
+        files, upcoming = state["files"], state.get("next") or {}
+        known = set(files) | set(upcoming)
+        added_notes = any((target / n).exists() and n not in known
                           for n in (NOTES_FILE, NOTES_HTML_FILE))
-        return added_notes or file_digests(target, list(files)) != files
+        current = file_digests(target, sorted(known))
+        return added_notes or any(digest not in (files.get(name), upcoming.get(name))
+                                  for name, digest in current.items())
 
     def _stale_audio(self, target: Path, state: dict, episode: SourceEpisode) -> bool:
         """Forget a downloaded copy that is gone, or that is of an enclosure the old host has
@@ -491,16 +497,20 @@ class _Import:
             _write_durably(stage / STATE_FILE, self._state(episode, digest, files, record))
             os.rename(stage, target)
             return True
+        # The record first says what is about to be written, so that a kill between the files
+        # and the record does not make the episode look edited here.
+        upcoming = json.loads(self._state(episode, digest, files, record))
+        write_atomic(target / STATE_FILE, state_bytes({**state, "next": upcoming["files"]}))
         for name, data in files.items():
             if not (target / name).is_file() or (target / name).read_bytes() != data:
                 write_atomic(target / name, data)
         for name in set(state["files"]) - set(files):
             (target / name).unlink(missing_ok=True)
-        if NOTES_HTML_FILE in files and (target / NOTES_FILE).is_file():   # only with --force
-            (target / NOTES_FILE).unlink()
-            self.notices.add("notes.md added here removed (--force: the old feed's notes are "
-                             "in notes.html)", target.name)
-        write_atomic(target / STATE_FILE, self._state(episode, digest, files, record))
+        for name in (NOTES_FILE, NOTES_HTML_FILE):   # notes added here: only with --force
+            if name not in files and name not in state["files"] and (target / name).is_file():
+                (target / name).unlink()
+                self.notices.add(f"{name} added here removed (--force)", target.name)
+        write_atomic(target / STATE_FILE, state_bytes(upcoming))
         return True
 
     @staticmethod
@@ -617,16 +627,21 @@ class _Import:
         text = episode_toml(known, self.feed.location, chapters=chapters,
                             transcripts=bool(state.get("transcript")), image=state.get("image"),
                             audio=name)
+        write_atomic(target / STATE_FILE, state_bytes(
+            {**state, "next": {EPISODE_FILE: hashlib.sha256(text).hexdigest()}}))
         write_atomic(target / EPISODE_FILE, text)
         try:
             load_episode(show, target)
         except WarcastError as exc:
             write_atomic(target / EPISODE_FILE, old)
+            state.pop("next", None)
+            write_atomic(target / STATE_FILE, state_bytes(state))
             (target / name).unlink(missing_ok=True)
             self.report.failures.append(f"{target.name}: the downloaded audio does not fit "
                                         f"the episode ({exc})")
             return
         state["files"][EPISODE_FILE] = file_digests(target, [EPISODE_FILE])[EPISODE_FILE]
+        state.pop("next", None)
         state["audio"] = name
         state["audio_source"] = episode.audio_url
         write_atomic(target / STATE_FILE, state_bytes(state))

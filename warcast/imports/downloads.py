@@ -56,9 +56,10 @@ def download(url: str, target: Path, *, expected: int = 0, timeout: float = TIME
 
     A part file is resumed only when this function wrote it, and only if the server's file is
     still the same one (``If-Range`` with the ETag or Last-Modified it had then, kept beside
-    the part); otherwise the download starts over. The file is complete when the server's
-    byte count is reached, and only then renamed into place. ``expected`` (the enclosure
-    length, 0 if unknown) stands in when the server gives no count. Returns the size.
+    the part, else at least its size); otherwise the download starts over. The file is
+    complete when the server's byte count is reached (or, when it gives none, when it ends
+    the body), and only then renamed into place. ``expected`` (the enclosure length, 0 if
+    unknown) only sizes the progress bar. Returns the size.
     FeedError says what went wrong; a sound part file stays for the next try.
     """
     part = target.with_name(target.name + ".part")
@@ -80,29 +81,28 @@ class _StartOver(Exception):
 def _fetch(url: str, target: Path, part: Path, expected: int, timeout: float,
            progress: Callable[[int, int], None] | None) -> int:
     validator_file = part.with_name(part.name + ".etag")
-    validator = validator_file.read_text(encoding="utf-8") if validator_file.is_file() else None
-    have = part.stat().st_size if part.exists() and validator is not None else 0
+    validator = validator_file.read_text(encoding="utf-8") if validator_file.is_file() else ""
+    have = part.stat().st_size if part.exists() and validator else 0
     headers = {"User-Agent": USER_AGENT}
     if have:
         headers["Range"] = f"bytes={have}-"
-        if validator:
+        if not validator.startswith(_SIZE_ONLY):
             headers["If-Range"] = validator
     request = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             total, start = _extent(response)
-            if response.status == 206 and start != have:
+            if response.status == 206 and (start != have or not _same_file(validator, total)):
                 raise _StartOver
             if response.status != 206:
                 have = 0   # the whole file (again): it changed, or Range is not supported
-                write_atomic(validator_file, (response.headers.get("ETag") or response.headers
-                                              .get("Last-Modified") or "").encode())
+                write_atomic(validator_file, _validator(response, total).encode())
             _write_body(response, part, have, total or expected, progress)
     except urllib.error.HTTPError as exc:
         if exc.code == 416 and have:
             extent = (exc.headers.get("Content-Range") or "").rpartition("/")[2]
-            total = int(extent) if extent.isdigit() else expected
-            if total != have:
+            total = int(extent) if extent.isdigit() else 0
+            if total != have or not _same_file(validator, total):
                 raise _StartOver from None
         else:
             raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from None
@@ -111,15 +111,32 @@ def _fetch(url: str, target: Path, part: Path, expected: int, timeout: float,
         raise FeedError(f"{url}: download stopped ({reason})",
                         hint="Run the import again to resume it") from None
     size = part.stat().st_size
-    wanted = total or expected
-    if wanted and size > wanted:
+    if total and size > total:
         raise _StartOver
-    if wanted and size != wanted:
-        raise FeedError(f"{url}: got {size:,} of {wanted:,} bytes",
+    if total and size != total:
+        raise FeedError(f"{url}: got {size:,} of {total:,} bytes",
                         hint="Run the import again to resume the download")
+    # Without a count from the server the body ends where the server closed it; a wrong
+    # enclosure length is no reason to refuse the file (the import notes the difference).
     os.replace(part, target)
     validator_file.unlink(missing_ok=True)
     return size
+
+
+_SIZE_ONLY = "size:"
+
+
+def _validator(response: http.client.HTTPResponse, total: int) -> str:
+    """What identifies this version of the file for a later resume: its ETag or
+    Last-Modified, else only its size (checked against the server's count then); empty when
+    there is nothing to tell versions apart (never resumed)."""
+    tag = response.headers.get("ETag") or response.headers.get("Last-Modified") or ""
+    return tag or (f"{_SIZE_ONLY}{total}" if total else "")
+
+
+def _same_file(validator: str, total: int) -> bool:
+    """A size-only validator holds when the server still counts the same size."""
+    return not validator.startswith(_SIZE_ONLY) or validator == f"{_SIZE_ONLY}{total}"
 
 
 def _write_body(response: http.client.HTTPResponse, part: Path, have: int, total: int,

@@ -155,7 +155,9 @@ def read_state(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(data, dict) or not isinstance(data.get("files"), dict) or \
-            not isinstance(data.get("guid"), str) or not set(data["files"]) <= IMPORTED_FILES:
+            not isinstance(data.get("guid"), str) or not set(data["files"]) <= IMPORTED_FILES \
+            or not isinstance(data.get("next", {}), dict) \
+            or not set(data.get("next", {})) <= IMPORTED_FILES:
         return None
     audio = data.get("audio")
     if audio is not None and not (isinstance(audio, str) and _AUDIO_NAME.fullmatch(audio)):
