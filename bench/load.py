@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import os
 import random
 import shutil
@@ -27,7 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from report import percentile
+from report import percentile, write_table
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -128,17 +127,12 @@ def main(argv: list[str] | None = None) -> None:
                "p95_ms": round(percentile(latencies, 0.95), 2),
                "p99_ms": round(percentile(latencies, 0.99), 2)}
     passed = results["errors"] == 0 and results["p99_ms"] < P99_TARGET_MS
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "load.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = ["# Load run (members' feeds and search)", "",
-             f"{args.clients} concurrent clients, {args.workers} server workers, "
-             f"{results['requests']} requests in {results['seconds']} s.", "",
-             "| figure | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in results.items() if key != "error_examples"]
-    lines += ["", f"Target: zero errors and p99 < {P99_TARGET_MS:g} ms: "
-              f"{'pass' if passed else 'FAIL'}."]
-    (RESULTS / "load.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    print(write_table(
+        RESULTS, "load", "Load run (members' feeds and search)", results,
+        intro=f"{args.clients} concurrent clients, {args.workers} server workers, "
+              f"{results['requests']} requests in {results['seconds']} s.",
+        outro=f"Target: zero errors and p99 < {P99_TARGET_MS:g} ms: "
+              f"{'pass' if passed else 'FAIL'}."))
 
 
 def _free_port() -> int:

@@ -99,12 +99,17 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def write_table(folder: Path, name: str, title: str, results: dict[str, Any]) -> str:
-    """Write ``results`` as ``name.json`` and a two-column ``name.md`` table; return the table."""
+def write_table(folder: Path, name: str, title: str, results: dict[str, Any], *,
+                intro: str = "", outro: str = "") -> str:
+    """Write ``results`` as ``name.json`` and a two-column ``name.md`` table of its plain
+    values (lists and tables stay in the JSON), between ``intro`` and ``outro``; return the
+    table."""
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps(results, indent=2) + "\n")
-    lines = [f"# {title}", "", "| figure | value |", "|---|---|"]
-    lines += [f"| {key} | {value} |" for key, value in results.items()]
+    lines = [f"# {title}", "", *([intro, ""] if intro else []), "| figure | value |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in results.items()
+              if not isinstance(value, list | dict)]
+    lines += ["", outro] if outro else []
     table = "\n".join(lines) + "\n"
     (folder / f"{name}.md").write_text(table)
     return table

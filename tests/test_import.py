@@ -507,20 +507,27 @@ def test_unreachable_feed_url_is_one_line(tmp_path: Path, server) -> None:  # ty
     assert len(result.output.strip().splitlines()) == 1 and not show.exists()
 
 
-@pytest.mark.parametrize("name", ["changing-the-tide.xml", "podcastparser/image_and_audio.rss"])
-def test_forwarding_feed_points_apps_at_the_new_one(tmp_path: Path, name: str) -> None:
+def _forwarded(tmp_path: Path, source: Path) -> tuple[Path, bytes]:
+    """Import ``source`` writing a forwarding feed; its path and bytes, checked to name the
+    new feed exactly once in the channel."""
     from lxml import etree
 
-    source = DATA / name
-    forwarding = tmp_path / "old-feed.xml"
-    _show, result = imported(tmp_path, str(source), "--no-fetch", "--forwarding-feed",
-                            str(forwarding))
+    forwarding = tmp_path / "forward.xml"
+    _, result = imported(tmp_path, str(source), "--no-fetch", "--forwarding-feed",
+                         str(forwarding))
     assert result.exit_code == 0, result.output
     data = forwarding.read_bytes()
     channel = etree.fromstring(data).find("channel")
     assert channel is not None
-    moved = channel.find("{http://www.itunes.com/dtds/podcast-1.0.dtd}new-feed-url")
-    assert moved is not None and moved.text == f"{BASE}/feed.xml"
+    moved = channel.findall("{http://www.itunes.com/dtds/podcast-1.0.dtd}new-feed-url")
+    assert [m.text for m in moved] == [f"{BASE}/feed.xml"]
+    return forwarding, data
+
+
+@pytest.mark.parametrize("name", ["changing-the-tide.xml", "podcastparser/image_and_audio.rss"])
+def test_forwarding_feed_points_apps_at_the_new_one(tmp_path: Path, name: str) -> None:
+    source = DATA / name
+    forwarding, data = _forwarded(tmp_path, source)
     line = (b'\n    <itunes:new-feed-url xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
             + f"{BASE}/feed.xml".encode() + b"</itunes:new-feed-url>")
     assert data.replace(line, b"") == source.read_bytes()   # nothing else changed
@@ -778,14 +785,7 @@ def test_forwarding_feed_changes_only_the_channel(tmp_path: Path, case: str) -> 
     }[case]
     source = tmp_path / "old.xml"
     source.write_text(text)
-    forwarding = tmp_path / "forward.xml"
-    _, result = imported(tmp_path, str(source), "--no-fetch", "--forwarding-feed",
-                         str(forwarding))
-    assert result.exit_code == 0, result.output
-    data = forwarding.read_bytes()
-    channel = etree.fromstring(data).find("channel")
-    moved = channel.findall(f"{{{itunes}}}new-feed-url")  # type: ignore[union-attr]
-    assert [m.text for m in moved] == [f"{BASE}/feed.xml"]
+    forwarding, data = _forwarded(tmp_path, source)
     assert _apps_view(source) == _apps_view(forwarding)
     old_items = [etree.tostring(i) for i in etree.fromstring(text.encode()).iter("item")]
     assert [etree.tostring(i) for i in etree.fromstring(data).iter("item")] == old_items

@@ -47,6 +47,21 @@ FORMATS: dict[str, tuple[str, ...]] = {
 }
 
 
+def playable(url: str, media_type: str) -> bool:
+    """True for an enclosure apps play: an audio or video type, or a file extension that is
+    one (feeds also list artwork and documents as enclosures). An unknown extension without a
+    type is left to the caller."""
+    if media_type.lower().startswith(("audio/", "video/")):
+        return True
+    from urllib.parse import urlsplit
+
+    try:
+        suffix = Path(urlsplit(url).path).suffix.lower()
+    except ValueError:
+        return False
+    return any(t.startswith(("audio/", "video/")) for t in MEDIA_TYPES.get(suffix, ()))
+
+
 def audio_mime(extension: str) -> str:
     """The MIME type an audio file with ``extension`` is published as (its first audio type)."""
     return next(t for t in MEDIA_TYPES[extension] if t.startswith("audio/"))

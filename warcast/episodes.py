@@ -211,7 +211,7 @@ def _audio(table: SourceTable, folder: Path) -> AudioInfo:
             raise table.error("audio", "is required but missing",
                               'Add audio = "FILE" (the audio file in this folder)')
         return local
-    url = _enclosure_url(table)
+    url = table.url("audio_url", spaces=True)   # exactly as the old feed had it
     info = remote(url, mime="", size=0, duration=0.0)
     mime = table.text("audio_type", "") or next(iter(MEDIA_TYPES.get(info.suffix, ())),
                                                 "application/octet-stream")
@@ -223,22 +223,6 @@ def _audio(table: SourceTable, folder: Path) -> AudioInfo:
                           'Write "H:MM:SS" or a number of seconds')
     return remote(url, mime=mime, size=table.integer("audio_bytes", 0), duration=duration,
                   local=local)
-
-
-def _enclosure_url(table: SourceTable) -> str:
-    """``audio_url`` exactly as the old feed had it: an http(s) URL, spaces allowed (apps
-    know the enclosure by that very string)."""
-    from urllib.parse import urlsplit
-
-    value = table.text("audio_url").strip()
-    try:
-        parts = urlsplit(value)
-        valid = parts.scheme in ("http", "https") and bool(parts.hostname)
-    except ValueError:
-        valid = False
-    if not valid or any(ord(c) < 32 or ord(c) == 127 for c in value):
-        raise table.error("audio_url", f"'{value}' is not an absolute http(s) URL")
-    return value
 
 
 def _notes(folder: Path) -> str:

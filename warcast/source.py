@@ -82,13 +82,14 @@ class SourceTable:
         cleaned = (_CONTROL.sub("", item).strip() for item in value)
         return tuple(item for item in cleaned if item)
 
-    def url(self, key: str, default: Any = _MISSING) -> str:
-        """An absolute http(s) URL (checked before any cleaning: a URL is taken as written)."""
+    def url(self, key: str, default: Any = _MISSING, *, spaces: bool = False) -> str:
+        """An absolute http(s) URL (checked before any cleaning: a URL is taken as written;
+        ``spaces`` lets plain spaces through)."""
         value = self._get(key, str, "a quoted URL", default)
         if value is default:
             return value
         value = value.strip()
-        check_url(value, lambda message: self.error(key, message))
+        check_url(value, lambda message: self.error(key, message), spaces=spaces)
         return value
 
     def feed_xml(self, key: str = "feed_xml") -> str | None:
@@ -154,9 +155,15 @@ class SourceTable:
                              f"Check the spelling; known keys: {', '.join(sorted(known))}")
 
 
-def check_url(value: str, fail: Any) -> None:
-    """Raise ``fail(message)`` unless ``value`` is an absolute http(s) URL without spaces."""
-    parts = urlsplit(value)
-    bad_char = any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in value)
-    if parts.scheme not in ("http", "https") or not parts.netloc or bad_char:
+def check_url(value: str, fail: Any, *, spaces: bool = False) -> None:
+    """Raise ``fail(message)`` unless ``value`` is an absolute http(s) URL without spaces
+    (with ``spaces``, plain spaces pass: an enclosure URL apps know as written)."""
+    try:
+        parts = urlsplit(value)
+        host = parts.hostname
+    except ValueError:   # e.g. an unclosed "[" (an IPv6 host)
+        host = None
+    bad_char = any((c.isspace() and not (spaces and c == " ")) or ord(c) < 32 or ord(c) == 127
+                   for c in value)
+    if host is None or parts.scheme not in ("http", "https") or bad_char:
         raise fail(f"'{value}' is not an absolute http(s) URL")

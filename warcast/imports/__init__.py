@@ -297,7 +297,8 @@ class _Import:
         for name in ("cover.jpg", "cover.png"):
             path = self.folder / name
             if path.is_file():
-                head = path.read_bytes()[:1024 * 1024]
+                with path.open("rb") as handle:
+                    head = handle.read(1024 * 1024)
                 if artwork_problem(image_info(head)) is None:
                     self.notices.add(f"the {name} already in the show folder is the cover")
                     return name
@@ -322,12 +323,8 @@ class _Import:
         """The podcast:guid apps know the show by: the old feed's, or derived from the old
         feed's URL (never from the new one: the guid must survive the move)."""
         guid = self.feed.show.podcast_guid
-        if guid:
-            try:
-                if uuid.UUID(guid).version == 5:
-                    return str(uuid.UUID(guid)), "of the old feed"
-            except ValueError:
-                pass
+        if guid and _is_uuid5(guid):
+            return str(uuid.UUID(guid)), "of the old feed"
         old = self.feed.show.old_feed_url
         why = f"podcast:guid '{guid[:60]}' is not a UUIDv5" if guid else "no podcast:guid"
         if old:
@@ -345,11 +342,13 @@ class _Import:
         broke it) from the import's own record, so a broken file never makes a duplicate."""
         found: dict[str, Path] = {}
         self.held: dict[str, tuple[object, object, object]] = {}   # guid -> (season, number)
+        self.sources: dict[Path, dict] = {}   # each folder's episode.toml as it is now
         for folder in episode_folders(show):
             try:
                 data = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))
             except (OSError, ValueError):
                 data = {"guid": (read_state(folder) or {}).get("guid")}
+            self.sources[folder] = data
             guid = data.get("guid")
             if isinstance(guid, str):
                 found.setdefault(guid, folder)
@@ -400,7 +399,9 @@ class _Import:
             self.report.new.append(name)
             return self.folder / name
         if not episode.dated:   # keep the date the first import gave it: apps sort by it
-            episode.published = _published(target) or episode.published
+            kept = self.sources.get(target, {}).get("published")
+            if isinstance(kept, dt.datetime) and kept.tzinfo:
+                episode.published = kept
             digest = item_digest(episode)
         stale = self._stale_audio(target, state, episode)
         retry = bool(state.get("pending")) and self.fetcher.enabled   # linked files missed
@@ -420,11 +421,7 @@ class _Import:
     def _note_new_enclosure(self, target: Path, episode: SourceEpisode) -> None:
         """An enclosure URL the old host changed is one apps notice: say so before publish
         refuses it."""
-        try:
-            old = tomllib.loads((target / EPISODE_FILE).read_text(encoding="utf-8")) \
-                .get("audio_url")
-        except (OSError, ValueError):
-            return
+        old = self.sources.get(target, {}).get("audio_url")
         if isinstance(old, str) and old != episode.audio_url:
             self.notices.add("enclosure URLs changed on the old host: apps will see them as "
                              "changed, and publish asks for --accept-changes", target.name)
@@ -482,9 +479,9 @@ class _Import:
         stage.mkdir(parents=True)
         for name, data in files.items():
             _write_durably(stage / name, data)
-        for name in (state.get("audio"),):
-            if name and (target / name).is_file():
-                os.link(target / name, stage / name)
+        audio = state.get("audio")
+        if audio and (target / audio).is_file():   # the downloaded copy, to check with
+            os.link(target / audio, stage / audio)
         try:
             load_episode(show, stage)
         except WarcastError as exc:
@@ -494,12 +491,12 @@ class _Import:
         record = {**extras, "audio": state.get("audio"),
                   "audio_source": state.get("audio_source") if state.get("audio") else None}
         if not target.exists():
-            _write_durably(stage / STATE_FILE, self._state(episode, digest, files, record))
+            _write_durably(stage / STATE_FILE, state_bytes(_record(episode, digest, files, record)))
             os.rename(stage, target)
             return True
         # The record first says what is about to be written, so that a kill between the files
         # and the record does not make the episode look edited here.
-        upcoming = json.loads(self._state(episode, digest, files, record))
+        upcoming = _record(episode, digest, files, record)
         write_atomic(target / STATE_FILE, state_bytes({**state, "next": upcoming["files"]}))
         for name, data in files.items():
             if not (target / name).is_file() or (target / name).read_bytes() != data:
@@ -512,13 +509,6 @@ class _Import:
                 self.notices.add(f"{name} added here removed (--force)", target.name)
         write_atomic(target / STATE_FILE, state_bytes(upcoming))
         return True
-
-    @staticmethod
-    def _state(episode: SourceEpisode, digest: str, files: dict[str, bytes],
-               record: dict) -> bytes:
-        hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
-        return state_bytes({"guid": episode.guid, "item": digest, "files": hashes,
-                            **{key: value for key, value in record.items() if value is not None}})
 
     def _render(self, episode: SourceEpisode, target: Path,
                 audio: str | None) -> tuple[dict[str, bytes], dict]:
@@ -537,7 +527,7 @@ class _Import:
         if image is not None:
             files[image[0]] = image[1]
         files[EPISODE_FILE] = episode_toml(
-            episode, self.feed.location, chapters=chapters, transcripts=transcript is not None,
+            episode, chapters=chapters, transcripts=transcript is not None,
             image=image[0] if image else None, audio=audio)
         timed = any(link["type"] in TIMED_TYPES for link in episode.transcripts)
         missed = (episode.chapters_url and not chapters) or (timed and transcript is None) \
@@ -624,7 +614,7 @@ class _Import:
         state["chapters"] = chapters
         old = (target / EPISODE_FILE).read_bytes()
         known = replace(episode, duration=length, audio_bytes=size)   # from the file itself
-        text = episode_toml(known, self.feed.location, chapters=chapters,
+        text = episode_toml(known, chapters=chapters,
                             transcripts=bool(state.get("transcript")), image=state.get("image"),
                             audio=name)
         write_atomic(target / STATE_FILE, state_bytes(
@@ -666,13 +656,11 @@ class _Plan:
     edited: bool = False   # changed here (with --force an "import" may be edited)
 
 
-def _published(folder: Path) -> dt.datetime | None:
-    """The publication date an episode folder has now."""
-    try:
-        value = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))["published"]
-    except (OSError, ValueError, KeyError):
-        return None
-    return value if isinstance(value, dt.datetime) and value.tzinfo else None
+def _record(episode: SourceEpisode, digest: str, files: dict[str, bytes], extras: dict) -> dict:
+    """The ``.imported.json`` of an episode whose files are ``files``."""
+    hashes = {name: hashlib.sha256(data).hexdigest() for name, data in files.items()}
+    return {"guid": episode.guid, "item": digest, "files": hashes,
+            **{key: value for key, value in extras.items() if value is not None}}
 
 
 def _write_durably(path: Path, data: bytes) -> None:

@@ -15,8 +15,7 @@ from warcast.errors import TranscriptError
 from warcast.transcripts import Transcript, Word, cues_from_words, read_source
 
 #: Transcript types that carry times, best first: the one to turn into transcript.vtt.
-TIMED_TYPES = ("text/vtt", "application/x-subrip", "application/srt", "text/srt",
-               "application/json")
+TIMED_TYPES = ("text/vtt", "application/x-subrip", "application/srt", "application/json")
 _SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{3})")
 
 

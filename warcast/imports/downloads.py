@@ -16,11 +16,10 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from warcast import __version__
 from warcast.errors import FeedError
 from warcast.files import write_atomic
+from warcast.validation.reading import USER_AGENT, http_get
 
-USER_AGENT = f"warcast/{__version__} (podcast import)"
 TIMEOUT = 20.0
 BLOCK = 1 << 16
 
@@ -38,14 +37,11 @@ class Fetcher:
         host = urlsplit(url).netloc
         if not self.enabled or host in self.unreachable:
             return None
-        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                data = response.read(limit + 1)
-        except urllib.error.HTTPError:
-            return None
-        except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError):
-            self.unreachable.add(host)
+            data = http_get(url, limit=limit, timeout=self.timeout)
+        except FeedError as exc:
+            if not isinstance(exc.__cause__, urllib.error.HTTPError):   # the host, not the file
+                self.unreachable.add(host)
             return None
         return data if len(data) <= limit else None
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
-from warcast.audio import MEDIA_TYPES
+from warcast.audio import MEDIA_TYPES, playable
 from warcast.categories import check_category
 from warcast.episodes import EPISODE_TYPES
 from warcast.imports import values
@@ -259,8 +259,8 @@ class _Reader:
     def _old_feed_url(self, channel: _Element) -> str | None:
         """The old feed's own address: its self link, else where it was read from, else an
         itunes:new-feed-url it already carries (the same for a file and a URL import)."""
-        if self._self_link(channel):
-            return self._self_link(channel)
+        if own := self._self_link(channel):
+            return own
         if urlsplit(self.location).scheme in ("http", "https"):
             return urldefrag(self.location)[0]   # what subscribers have
         return values.absolute_url(self.text(channel, "itunes:new-feed-url"), None)[0]
@@ -568,11 +568,8 @@ def _suffix(url: str) -> str:
 
 
 def _is_media(url: str, media_type: str) -> bool:
-    if media_type.startswith(("audio/", "video/")):
-        return True
-    types = MEDIA_TYPES.get(_suffix(url), ())
-    return any(t.startswith(("audio/", "video/")) for t in types) or \
-        (not media_type and not types)
+    """What apps play, and (as they try it) a file of unknown kind given no type."""
+    return playable(url, media_type) or (not media_type and _suffix(url) not in MEDIA_TYPES)
 
 
 def _keywords(text: str) -> tuple[str, ...]:

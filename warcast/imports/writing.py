@@ -23,7 +23,7 @@ _HEADER = """\
 """
 
 
-def episode_toml(episode: SourceEpisode, source: str, *, chapters: list[dict[str, object]],
+def episode_toml(episode: SourceEpisode, *, chapters: list[dict[str, object]],
                  transcripts: bool, image: str | None, audio: str | None) -> bytes:
     """episode.toml for an imported item. ``chapters`` were read from the feed or fetched
     (else ``chapters_url`` stays a link); ``transcripts`` says a transcript.vtt was made (else

@@ -11,13 +11,12 @@ known to apps by its enclosure URL, so that URL stands in for its guid.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
+from warcast.audio import playable
 from warcast.validation.findings import ERROR, WARNING, Finding
 from warcast.validation.repair import parse_repaired
-from warcast.validation.rules import MEDIA_TYPES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
@@ -95,10 +94,5 @@ def _base(root: _Element, source: str) -> str | None:
 def _media_enclosure(item: _Element) -> _Element | None:
     """The enclosure apps play: the first audio or video one (feeds list artwork too)."""
     enclosures = item.findall("enclosure")
-    for enclosure in enclosures:
-        kind = (enclosure.get("type") or "").lower()
-        suffix = PurePosixPath(urlsplit(enclosure.get("url") or "").path).suffix.lower()
-        if kind.startswith(("audio/", "video/")) or any(
-                t.startswith(("audio/", "video/")) for t in MEDIA_TYPES.get(suffix, ())):
-            return enclosure
-    return enclosures[0] if enclosures else None
+    return next((e for e in enclosures if playable(e.get("url") or "", e.get("type") or "")),
+                enclosures[0] if enclosures else None)

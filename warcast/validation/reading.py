@@ -22,9 +22,9 @@ from warcast.validation.rules import NAMESPACES
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-USER_AGENT = f"warcast/{__version__} (podcast feed validator)"
+USER_AGENT = f"warcast/{__version__}"
 _ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
-_UNDECLARED_PREFIX = re.compile(r"Namespace prefix (\S+) (?:on|for) \S+ is not defined")
+UNDECLARED_PREFIX = re.compile(r"Namespace prefix (\S+) (?:on|for) \S+ is not defined")
 
 
 def read_feed(
@@ -180,7 +180,7 @@ def _check_root_element(root: _Element, source: str) -> None:
 
 def _syntax_hint(message: str) -> str:
     """Say how to fix the usual XML syntax errors in feeds."""
-    undeclared = _UNDECLARED_PREFIX.search(message)
+    undeclared = UNDECLARED_PREFIX.search(message)
     if undeclared:
         prefix = undeclared.group(1)
         uri = NAMESPACES.get(prefix, "its namespace URI")

@@ -12,17 +12,15 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from warcast.errors import FeedError
-from warcast.validation.reading import parse_feed
+from warcast.validation.reading import UNDECLARED_PREFIX, parse_feed
+from warcast.validation.rules import NAMESPACES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
 #: What an undeclared prefix most likely meant (feeds that forgot the xmlns declaration).
 USUAL_NAMESPACES = {
-    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "podcast": "https://podcastindex.org/namespace/1.0",
-    "content": "http://purl.org/rss/1.0/modules/content/",
-    "atom": "http://www.w3.org/2005/Atom",
+    **NAMESPACES,
     "psc": "http://podlove.org/simple-chapters",
     "media": "http://search.yahoo.com/mrss/",
     "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
@@ -30,7 +28,6 @@ USUAL_NAMESPACES = {
     "sy": "http://purl.org/rss/1.0/modules/syndication/",
 }
 
-_UNDECLARED = re.compile(r"Namespace prefix ([A-Za-z_][\w.-]*) (?:on|for) \S+ is not defined")
 _RSS_START = re.compile(rb"<rss(?=[\s/>])")
 _USERLAND = re.compile(rb'\s+xmlns\s*=\s*["\']http://backend\.userland\.com/rss2/?["\']')
 
@@ -61,7 +58,7 @@ def parse_repaired(data: bytes, *, source: str) -> Repaired:
             root = parse_feed(data, source=source)
             break
         except FeedError as exc:
-            found = _UNDECLARED.search(exc.message)
+            found = UNDECLARED_PREFIX.search(exc.message)
             start = _root_start(data)
             if not found or start is None or len(declared) >= 20 or found.group(1) in declared:
                 raise
