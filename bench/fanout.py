@@ -12,7 +12,6 @@ over one at a time, and whether the cluster's transcripts are byte-identical to 
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,11 +26,12 @@ sys.path.insert(0, str(BENCH))
 import speech  # noqa: E402
 from report import write_table  # noqa: E402
 
+from warcast.state import copy_source  # noqa: E402
+
 
 def make_show(folder: Path) -> Path:
     show = folder / "show"
-    shutil.copytree(ROOT / "episodes", show, ignore=shutil.ignore_patterns(
-        "script.txt", "*.sqlite*", "0001-*", "0002-*", ".*"))
+    copy_source(ROOT / "episodes", show, leave_out=("script.txt", "0001-*", "0002-*"))
     texts = speech.paragraphs()
     for number in range(1, 5):
         text = texts[(number - 1) % len(texts)]

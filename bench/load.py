@@ -18,7 +18,6 @@ import argparse
 import asyncio
 import os
 import random
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -27,6 +26,8 @@ import urllib.request
 from pathlib import Path
 
 from report import percentile, write_table
+
+from warcast.state import copy_source
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -38,8 +39,7 @@ P99_TARGET_MS = 100.0
 
 def prepare(folder: Path, members: int) -> tuple[Path, Path, list[str]]:
     show, out = folder / "show", folder / "public"
-    shutil.copytree(ROOT / "episodes", show,
-                    ignore=shutil.ignore_patterns("script.txt", "*.sqlite*", ".private"))
+    copy_source(ROOT / "episodes", show, leave_out=("script.txt",))
     warcast = [sys.executable, "-m", "warcast", "--show", str(show)]
     subprocess.run([*warcast, "publish", "--out", str(out), "--quiet"], check=True)
     csv = folder / "members.csv"

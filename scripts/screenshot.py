@@ -5,7 +5,6 @@ Usage: python scripts/screenshot.py   (make screenshot; needs chromium and chrom
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -16,6 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import browser  # noqa: E402
+from warcast.state import copy_source  # noqa: E402
 
 PAGE = "episodes/venezuela-guyana-essequibo-claim/?t=20"
 
@@ -23,8 +23,7 @@ PAGE = "episodes/venezuela-guyana-essequibo-claim/?t=20"
 def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         show = Path(folder) / "show"
-        shutil.copytree(ROOT / "episodes", show,
-                        ignore=shutil.ignore_patterns("script.txt", "*.sqlite*"))
+        copy_source(ROOT / "episodes", show, leave_out=("script.txt",))
         subprocess.run([sys.executable, "-m", "warcast", "--show", str(show), "publish", "--out",
                         str(Path(folder) / "public"), "--quiet"], check=True)
         with browser.serving(show, Path(folder) / "public") as base:

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from warcast.cli import main
+from warcast.state import copy_source
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "episodes"
@@ -36,10 +37,7 @@ def need(*tools: str) -> None:
 def show_dir(tmp_path: Path) -> Path:
     """A private copy of the bundled sample show."""
     target = tmp_path / "show"
-    shutil.copytree(SAMPLE, target,
-                    ignore=shutil.ignore_patterns("script.txt", "*.sqlite", "*.sqlite-*", ".cache",
-                                                 ".private*", ".warcast.lock"))
-    return target
+    return copy_source(SAMPLE, target, leave_out=("script.txt",))
 
 
 @pytest.fixture(scope="session")

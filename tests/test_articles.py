@@ -26,6 +26,7 @@ from warcast.articles import (
 )
 from warcast.articles.pages import boilerplate
 from warcast.errors import ArticleError
+from warcast.state import ARTICLES_STORE
 
 DATA = Path(__file__).resolve().parent / "data" / "articles"
 FEED, ATOM, JSONL, PAGES = (DATA / name for name in ("feed.xml", "atom.xml", "export.jsonl",
@@ -57,7 +58,7 @@ def stored(show: Path) -> dict[str, Article]:
 
 def store_rows(show: Path) -> list[tuple[object, ...]]:
     """Every row of every table, read with plain sqlite3 (imported_at included)."""
-    with sqlite3.connect(show / "articles.sqlite") as db:
+    with sqlite3.connect(show / ARTICLES_STORE) as db:
         return [row for table in ("articles", "article_authors", "article_tags")
                 for row in db.execute(f"SELECT * FROM {table} ORDER BY 1, 2")]
 
@@ -311,7 +312,7 @@ def test_bookkeeping_stays_in_the_database(cli: Cli) -> None:
     ok(cli("articles", "import", str(FEED)))
     assert {field.name for field in fields(Article)} == {
         "url", "title", "authors", "published", "tags", "dek", "body", "access", "source"}
-    with sqlite3.connect(cli.show / "articles.sqlite") as db:
+    with sqlite3.connect(cli.show / ARTICLES_STORE) as db:
         columns = {row[1] for row in db.execute("PRAGMA table_info(articles)")}
         hashes = [row[0] for row in db.execute("SELECT content_hash FROM articles")]
     assert {"content_hash", "imported_at"} <= columns
@@ -380,7 +381,7 @@ def test_xml_bombs_and_external_entities_are_refused_quickly(
     assert line.startswith(f"Error: {feed}: ")
     assert expected in line
     assert "Remove the DOCTYPE" in line
-    assert not (cli.show / "articles.sqlite").exists()
+    assert not (cli.show / ARTICLES_STORE).exists()
 
 
 @pytest.mark.parametrize(("document", "name", "expected"), [
@@ -402,7 +403,7 @@ def test_unusable_sources_fail_with_one_line(cli: Cli, tmp_path: Path, document:
     source.write_text(document, encoding="utf-8")
     line = one_error_line(cli("articles", "import", str(source)))
     assert expected in line
-    assert not (cli.show / "articles.sqlite").exists()
+    assert not (cli.show / ARTICLES_STORE).exists()
 
 
 def test_missing_source_and_empty_folder(cli: Cli, tmp_path: Path) -> None:
@@ -476,7 +477,7 @@ def test_a_failing_source_leaves_the_store_as_it_was(cli: Cli, tmp_path: Path) -
 
 def test_a_database_failure_mid_source_rolls_the_whole_source_back(cli: Cli) -> None:
     ok(cli("articles", "import", str(FEED)))
-    with sqlite3.connect(cli.show / "articles.sqlite") as db:
+    with sqlite3.connect(cli.show / ARTICLES_STORE) as db:
         db.execute("CREATE TRIGGER refuse BEFORE INSERT ON articles "
                    "WHEN NEW.url LIKE '%sanctions%' BEGIN SELECT RAISE(ABORT, 'refused'); END")
     before = store_rows(cli.show)
@@ -495,15 +496,16 @@ def test_store_schema_journal_and_version(show_dir: Path) -> None:
     with open_store(show_dir) as store:
         assert store.count() == 0
         assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
-    with sqlite3.connect(show_dir / "articles.sqlite") as db:
+    with sqlite3.connect(show_dir / ARTICLES_STORE) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    with ArticleStore(show_dir / "articles.sqlite") as store:  # reopening migrates nothing
+    with ArticleStore(show_dir / ARTICLES_STORE) as store:  # reopening migrates nothing
         assert store.all() == []
 
 
 def test_store_from_a_newer_warcast_or_not_sqlite_is_refused(cli: Cli) -> None:
-    path = cli.show / "articles.sqlite"
+    path = cli.show / ARTICLES_STORE
+    path.parent.mkdir()
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     line = one_error_line(cli("articles", "import", str(FEED)))

@@ -12,6 +12,7 @@ import pytest
 
 from tests import browser as chromium
 from tests.conftest import SAMPLE, Cli
+from warcast.state import copy_source
 
 EPISODE = "episodes/venezuela-guyana-essequibo-claim/"
 
@@ -20,7 +21,7 @@ EPISODE = "episodes/venezuela-guyana-essequibo-claim/"
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     folder = tmp_path_factory.mktemp("browser")
     show = folder / "show"
-    shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns("script.txt", "*.sqlite*"))
+    copy_source(SAMPLE, show, leave_out=("script.txt",))
     result = Cli(show)("publish", "--out", str(folder / "public"))
     assert result.exit_code == 0, result.output
     with chromium.serving(show, folder / "public") as base:
@@ -158,8 +159,7 @@ def catalog(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
     folder = tmp_path_factory.mktemp("catalog")
     show = folder / "show"
-    shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns(
-        "script.txt", "*.sqlite*", "0002-*", "links.json"))
+    copy_source(SAMPLE, show, leave_out=("script.txt", "0002-*", "links.json"))
     first = show / "0001-venezuela-guyana-essequibo-claim"
     for number in range(2, 81):
         clone = show / f"{number:04d}-weekly-brief-{number}"
@@ -197,7 +197,7 @@ def test_search_finds_an_archived_episode(driver: Any, catalog: str) -> None:
 def test_an_episode_without_transcript_still_plays_cleanly(driver: Any,
                                                            tmp_path: Path) -> None:
     show = tmp_path / "show"
-    shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns("script.txt", "*.sqlite*"))
+    copy_source(SAMPLE, show, leave_out=("script.txt",))
     for name in ("transcript.vtt", "transcript.words.json", "transcript.state.json"):
         (show / "0002-houthis-red-sea-shipping" / name).unlink()
     assert Cli(show)("publish", "--out", str(tmp_path / "public")).exit_code == 0

@@ -21,6 +21,7 @@ from click.testing import CliRunner, Result
 from warcast.artwork import placeholder_png
 from warcast.cli import main
 from warcast.imports import values
+from warcast.state import BUNDLE_DIR, is_derived
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = Path(__file__).parent / "data" / "imports"
@@ -417,9 +418,9 @@ def test_import_is_deterministic(tmp_path: Path) -> None:
     one, _ = imported(tmp_path / "a", feed, "--no-fetch")
     two, _ = imported(tmp_path / "b", feed, "--no-fetch")
     files = sorted(p.relative_to(one) for p in one.rglob("*") if p.is_file()
-                   and ".warcast.lock" not in p.name)
+                   and not is_derived(p.relative_to(one).as_posix()))
     assert files == sorted(p.relative_to(two) for p in two.rglob("*") if p.is_file()
-                           and ".warcast.lock" not in p.name)
+                           and not is_derived(p.relative_to(two).as_posix()))
     assert all((one / f).read_bytes() == (two / f).read_bytes() for f in files)
     publish(one, tmp_path / "p1")
     publish(two, tmp_path / "p2")
@@ -1027,8 +1028,7 @@ def test_a_private_feed_imports_members_only(tmp_path: Path) -> None:
     out = tmp_path / "public"
     publish(show, out)
     assert feedparser.parse(str(out / "feed.xml")).entries == []
-    private = (show / ".private" / "feed.xml").read_bytes() if (show / ".private").is_symlink() \
-        or (show / ".private").is_dir() else b""
+    private = (show / BUNDLE_DIR / "feed.xml").read_bytes()
     assert b"baffe8902e8478c8c8482fd094cedd8c" in private
     import gzip
 

@@ -9,6 +9,7 @@ import feedparser
 import pytest
 
 from tests.conftest import Cli
+from warcast.state import ARTICLES_STORE
 
 EP1 = "0001-venezuela-guyana-essequibo-claim"
 ESSEQUIBO = "https://warcast.example.org/analysis/essequibo-dispute-explained"
@@ -114,4 +115,4 @@ def test_members_only_article_shows_title_only(linked: Cli, tmp_path: Path) -> N
 def test_linking_without_articles_creates_no_store(cli: Cli) -> None:
     result = cli("link")
     assert result.exit_code == 0, result.output
-    assert not (cli.show / "articles.sqlite").exists()
+    assert not (cli.show / ARTICLES_STORE).exists()

@@ -18,6 +18,7 @@ import pytest
 from tests import browser
 from tests.conftest import Cli
 from warcast.members import MemberStore
+from warcast.state import SEARCH_INDEX
 
 EP2 = "0002-houthis-red-sea-shipping"
 SECRET_EPISODE_WORD = "zyxquartzite"
@@ -67,7 +68,7 @@ def test_nothing_members_only_leaks_into_public_output(cli: Cli, show_dir: Path,
     page = (out / "episodes" / "venezuela-guyana-essequibo-claim" / "index.html").read_text()
     assert "Members briefing on the Essequibo" in page and "(members only)" in page
     # The public search index in the show folder holds nothing members-only either.
-    for name in ("search.sqlite",):
+    for name in (SEARCH_INDEX,):
         data = b"".join(p.read_bytes() for p in show_dir.glob(name + "*"))
         assert SECRET_EPISODE_WORD.encode() not in data
         assert SECRET_ARTICLE_WORD.encode() not in data

@@ -13,6 +13,7 @@ import pytest
 from tests import browser
 from tests.conftest import Cli, make_speech, need
 from warcast.search import IndexedEpisode, Passage, SearchIndex, parse, passages_of
+from warcast.state import MEMBERS_SEARCH_INDEX, SEARCH_INDEX
 from warcast.transcripts import Cue, Transcript
 
 
@@ -232,12 +233,12 @@ def test_members_only_episodes_stay_out_of_the_public_index(cli: Cli, show_dir: 
     assert cli("publish", "--out", str(show_dir.parent / "public")).exit_code == 0
     public = json.loads(cli("search", "Houthis", "--json").output)
     assert all(h["episode"] != "houthis-red-sea-shipping" for h in public["hits"])
-    with SearchIndex(show_dir / "search.sqlite") as index:
+    with SearchIndex(show_dir / SEARCH_INDEX) as index:
         assert "houthis-red-sea-shipping" not in {
             slug for (slug,) in index.db.execute("SELECT slug FROM episodes")}
         assert index.db.execute("SELECT count(*) FROM terms WHERE term = 'houthi'"
                                 ).fetchone()[0] == 0
-    with SearchIndex(show_dir / "search-members.sqlite") as members:
+    with SearchIndex(show_dir / MEMBERS_SEARCH_INDEX) as members:
         assert _slugs(members.search("Houthis"))[0] == "houthis-red-sea-shipping"
 
 

@@ -431,16 +431,25 @@ def test_render_text_paragraph_per_turn() -> None:
     assert render_text(Transcript((Cue(0, 1, "hi"), Cue(1, 2, "there")))) == b"hi there\n"
 
 
-def test_rounding_never_makes_cues_overlap() -> None:
+def test_rounding_never_makes_cues_overlap_or_empty() -> None:
     transcript = Transcript((Cue(0.0, 1.0005, "a"), Cue(1.0004, 2.0, "b"), Cue(2.0, 2.0, "c")))
     for subtitle in srt.parse(render_srt(transcript).decode()):
-        assert subtitle.start <= subtitle.end
+        assert subtitle.start < subtitle.end
     captions = vtt_parse(render_vtt(transcript)).captions
+    # The cue without length (a hand edit can make one) is shown until FILL_MS later.
     assert [(c.start, c.end) for c in captions] == [
         ("00:00:00.000", "00:00:01.000"), ("00:00:01.000", "00:00:02.000"),
-        ("00:00:02.000", "00:00:02.000")]
+        ("00:00:02.000", "00:00:03.000")]
     back = read_source(write_source(transcript), path=SOURCE)
-    assert [c.end for c in back.cues] == [1.0, 2.0, 2.0]
+    assert [c.end for c in back.cues] == [1.0, 2.0, 3.0]
+
+
+def test_cues_at_one_moment_are_spread_a_millisecond_apart() -> None:
+    transcript = Transcript((Cue(5.0, 5.0, "a"), Cue(5.0, 5.0, "b"), Cue(5.0, 5.0, "c"),
+                             Cue(9.0, 9.5, "d")))
+    times = [(item["startTime"], item["endTime"])
+             for item in json.loads(render_json(transcript))["segments"]]
+    assert times == [(5.0, 5.001), (5.001, 5.002), (5.002, 6.002), (9.0, 9.5)]
 
 
 @pytest.mark.parametrize("suffix", sorted(TRANSCRIPT_FORMATS))

@@ -18,7 +18,8 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-CACHE_DIR = ".cache"
+from warcast.state import CACHE_DIR
+
 SCHEMA = 1
 
 
@@ -30,7 +31,7 @@ class RenderCache:
         self.used: set[str] = set()
         self.db: sqlite3.Connection | None = None
         try:
-            self.path.parent.mkdir(exist_ok=True)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("CREATE TABLE IF NOT EXISTS entries (key TEXT PRIMARY KEY, "
@@ -142,6 +143,6 @@ def remembered_digest(show_folder: Path, path: Path, compute: Callable[[Path], s
     value = compute(path)
     known[key] = [*stamp, value]
     with contextlib.suppress(OSError):
-        record.parent.mkdir(exist_ok=True)
+        record.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(record, (json.dumps(known, sort_keys=True) + "\n").encode())
     return value

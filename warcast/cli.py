@@ -381,7 +381,7 @@ def _locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
 
 @main.group(cls=WarcastGroup)
 def articles() -> None:
-    """Load the publication's written articles into the show's store (articles.sqlite).
+    """Load the publication's written articles into the show's store (.warcast/articles.sqlite).
 
     \b
     Example:

@@ -20,6 +20,7 @@ from warcast.files import read_toml, write_atomic
 from warcast.links import Link, Linker
 from warcast.lock import locked
 from warcast.show import Show, load_show
+from warcast.state import ARTICLES_STORE
 from warcast.transcription import load_transcript
 
 LINKS_FILE = "links.json"
@@ -153,9 +154,7 @@ def related_for(folder: Path, selector: str) -> tuple[str, list[Link]]:
 
 def known_articles(folder: Path) -> dict[str, Article]:
     """The show's articles by URL; none when nothing was ever imported (no store is made)."""
-    from warcast.articles.store import STORE_NAME
-
-    if not (folder / STORE_NAME).is_file():
+    if not (folder / ARTICLES_STORE).is_file():
         return {}
     with open_store(folder) as store:
         return {article.url: article for article in store.all()}

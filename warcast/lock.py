@@ -1,6 +1,6 @@
 """One writer at a time per show: commands that write take the show's lock first.
 
-The lock is ``fcntl.flock`` on ``<show>/.warcast.lock``: the kernel drops it when the process
+The lock is ``fcntl.flock`` on ``<show>/.warcast/lock``: the kernel drops it when the process
 ends, however it ends, so a killed run never leaves a stale lock behind. A second writer waits
 up to ``WAIT_SECONDS`` (or ``WARCAST_LOCK_WAIT``) and then stops with one line naming the
 command holding the lock.
@@ -17,8 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from warcast.errors import BusyError
+from warcast.state import LOCK_FILE, STATE_DIR, migrate
 
-LOCK_FILE = ".warcast.lock"
 WAIT_SECONDS = 5.0
 _held: dict[Path, int] = {}
 
@@ -38,6 +38,7 @@ def show_lock(folder: Path, command: str, wait: float | None = None) -> Iterator
         return
     path = folder / LOCK_FILE
     try:
+        (folder / STATE_DIR).mkdir(exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:   # a read-only show folder: nothing can write to it anyway
         yield
@@ -61,6 +62,7 @@ def show_lock(folder: Path, command: str, wait: float | None = None) -> Iterator
         os.write(handle, f"{command} (process {os.getpid()})".encode())
         _held[key] = 1
         try:
+            migrate(folder)
             yield
         finally:
             del _held[key]

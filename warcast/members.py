@@ -22,7 +22,6 @@ from pathlib import Path
 from warcast.errors import MemberError, SourceError
 
 STORE_FILE = "members.sqlite"
-BUNDLE_DIR = ".private"          # the members' bundle that publish writes into the show folder
 TOKEN_BYTES = 24                  # 192 bits; URL-safe base64: 32 characters
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 PLACEHOLDER = "member-token-placeholder"   # stands for the token in the private bundle

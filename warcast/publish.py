@@ -24,9 +24,10 @@ from warcast.layout import FEED_FILE, Layout, MembersLayout
 from warcast.linking import known_articles, published, related, related_articles
 from warcast.links import Link
 from warcast.lock import locked
-from warcast.members import BUNDLE_DIR, PLACEHOLDER
+from warcast.members import PLACEHOLDER, STORE_FILE
 from warcast.releases import Content, CopyOf, generations, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
+from warcast.state import ARTICLES_STORE, BUNDLE_DIR, LEGACY, STATE_DIR
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
 from warcast.validation import Finding, compare_feeds, has_errors, validate_feed
@@ -53,13 +54,13 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     """Publish the show in ``folder`` into ``out``; on any error ``out`` is left as it was.
 
     The members' private bundle (their feed, and the files of members-only episodes) goes to
-    ``<show>/.private/`` the same way, never into ``out``; then the search indexes follow.
+    ``<show>/.warcast/private/`` the same way, never into ``out``; then the search indexes follow.
     A published episode whose guid or enclosure URL would change stops the publish unless
     ``accept_changes``.
     """
     inputs = inputs_digest(folder, out)
     unchanged = _unchanged_since_last(out, inputs)
-    if unchanged is not None:
+    if unchanged is not None and _state_complete(folder):
         return unchanged
     show = load_show(folder)
     episodes = load_episodes(show)
@@ -79,7 +80,7 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
             previous=None if accept_changes else old_feed)
     _switch(private_files, show.folder / BUNDLE_DIR, private, PublishReport(
         out=show.folder / BUNDLE_DIR, feed_url=private.feed_url, episodes=len(episodes),
-        members_only=0), fallback=out)
+        members_only=0), fallback=out, owned=True)
     report.guid_pinned = pin_podcast_guid(show)
     from warcast.search import index_show
 
@@ -89,16 +90,17 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     return report
 
 
-# What a publish reads from the show folder, and what it writes there itself (left out).
-_DERIVED = (BUNDLE_DIR, ".cache", ".warcast.lock", "search.sqlite", "search-members.sqlite",
-            "members.sqlite")
+# What a publish does not read from the show folder: warcast's state (but for the article
+# store, stamped on its own), and the members store (tokens are resolved when serving).
+_DERIVED = (STATE_DIR, STORE_FILE, *LEGACY)
 _INPUTS_FILE = "inputs.json"
 
 
 def inputs_digest(folder: Path, out: Path) -> str:
     """A digest of every input's path, size and mtime (and warcast's own files): equal digests
     mean a publish would make exactly what is live, so it can stop at once."""
-    return digest(str(out.absolute()), code_stamps(), tree_stamps(folder, skip=_DERIVED))
+    return digest(str(out.absolute()), code_stamps(), tree_stamps(folder, skip=_DERIVED),
+                  stamps([folder / ARTICLES_STORE], folder))
 
 
 def _unchanged_since_last(out: Path, inputs: str) -> PublishReport | None:
@@ -117,6 +119,14 @@ def _unchanged_since_last(out: Path, inputs: str) -> PublishReport | None:
                          members_only=data["members_only"], unchanged=data["files"])
 
 
+def _state_complete(folder: Path) -> bool:
+    """True while the show's state folder still holds what a publish writes there."""
+    from warcast.search import index_path
+
+    return live(folder / BUNDLE_DIR) is not None and all(
+        index_path(folder, members=members).is_file() for members in (False, True))
+
+
 def _remember(out: Path, inputs: str, report: PublishReport) -> None:
     current = live(out)
     if current is None:
@@ -128,7 +138,8 @@ def _remember(out: Path, inputs: str, report: PublishReport) -> None:
 
 
 def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: PublishReport,
-            fallback: Path | None = None, previous: bytes | None = None) -> None:
+            fallback: Path | None = None, previous: bytes | None = None,
+            owned: bool = False) -> None:
     """Release ``planned`` at ``out`` once its feed validates in the new generation and keeps
     every guid and enclosure URL of the ``previous`` feed. ``fallback`` holds the files the
     feed points to that are not in ``out`` (the public site, for the members' bundle)."""
@@ -141,7 +152,7 @@ def _switch(planned: dict[str, Content], out: Path, layout: Layout, report: Publ
             _refuse_changes(changes)
             report.findings += changes
 
-    done = release(planned, out, check)
+    done = release(planned, out, check, owned=owned)
     report.written, report.removed, report.unchanged = done.written, done.removed, \
         done.unchanged
 

@@ -11,6 +11,8 @@ are removed. A publish with nothing changed creates nothing and touches no file.
 
 An output folder from an earlier warcast (a real folder with a manifest) is moved into the
 generations folder on its first release, the only moment the output path is briefly absent.
+So is a real folder at an output only warcast writes (``owned``: the members' bundle in the
+show's state folder), which is what a copy that follows links makes of a release.
 """
 
 from __future__ import annotations
@@ -65,10 +67,12 @@ def live(out: Path) -> Path | None:
 
 
 def release(planned: dict[str, Content], out: Path,
-            check: Callable[[Path], object] = lambda folder: None) -> ReleaseReport:
+            check: Callable[[Path], object] = lambda folder: None, *,
+            owned: bool = False) -> ReleaseReport:
     """Make ``out`` serve exactly ``planned`` (output path → content). ``check`` is called with
-    the complete new generation before it goes live; an exception there stops the release."""
-    _check_output(out)
+    the complete new generation before it goes live; an exception there stops the release.
+    ``owned``: nobody but warcast writes at ``out``, so a real folder there is replaced too."""
+    _check_output(out, owned)
     current = live(out)
     manifest = _load_manifest(current) if current else {}
     report = ReleaseReport()
@@ -129,9 +133,12 @@ def _swap(out: Path, new: Path) -> None:
     if link.is_symlink() or link.exists():
         link.unlink()
     os.symlink(os.path.relpath(new, out.parent), link)
-    if out.is_dir() and not out.is_symlink():   # an older warcast's real folder
-        os.rename(out, generations(out) / "000000")
-        legacy = generations(out) / "000000" / MANIFEST
+    if out.is_dir() and not out.is_symlink():   # an older warcast's real folder, or a copy's
+        retired = generations(out) / "000000"
+        if retired.is_dir():
+            shutil.rmtree(retired)
+        os.rename(out, retired)
+        legacy = retired / MANIFEST
         if legacy.is_file():
             os.replace(legacy, manifest_path(generations(out) / "000000"))
     fault_point()
@@ -189,10 +196,10 @@ def fault_point() -> None:
         os.kill(os.getpid(), signal.SIGKILL)
 
 
-def _check_output(out: Path) -> None:
+def _check_output(out: Path, owned: bool) -> None:
     if out.exists() and not out.is_dir():
         raise PublishError("output is not a folder", path=out, hint="Pass --out DIR")
-    if out.is_dir() and not out.is_symlink() and any(out.iterdir()) \
+    if not owned and out.is_dir() and not out.is_symlink() and any(out.iterdir()) \
             and not (out / MANIFEST).exists():
         raise PublishError(
             "output folder holds files warcast did not publish", path=out,

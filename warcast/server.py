@@ -26,9 +26,10 @@ from pathlib import Path
 from typing import Any
 
 from warcast.errors import WarcastError
-from warcast.members import BUNDLE_DIR, PLACEHOLDER, STORE_FILE, TOKEN, MemberStore
+from warcast.members import PLACEHOLDER, STORE_FILE, TOKEN, MemberStore
 from warcast.search import index_path
 from warcast.search.index import SearchIndex
+from warcast.state import BUNDLE_DIR
 
 MAX_LIMIT = 100
 TEXT_TYPES = {".xml": "application/rss+xml", ".json": "application/json",

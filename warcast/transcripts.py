@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
-from itertools import accumulate, groupby, pairwise
+from itertools import groupby, pairwise
 from pathlib import Path
 from typing import NamedTuple
 
@@ -37,6 +37,13 @@ _CLAUSE_END = re.compile(r"[,;:–—][\"'”’)\]]*$")
 _TIME = re.compile(r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})")
 _VOICE = re.compile(r"<v(?:\.[^\s>.]+)*[ \t]+([^>]+)>")
 _TAG = re.compile(r"<[^<>]*>")
+# Whisper's word times can touch, repeat or run backwards (a word aligned to no audio frame,
+# times rounded together, words merged at a piece or clip boundary); every word is given at
+# least this long, after the word before it, so that no cue made of words is empty.
+MIN_WORD_SECONDS = 0.02
+# A cue published without length (a hand-edited or imported one) is shown until the next
+# starts, for up to this long; where the next starts at once, for a millisecond.
+FILL_MS = 1000
 _TIME_HINT = "Write times as HH:MM:SS.mmm (or MM:SS.mmm), e.g. 00:01:07.500"
 _SIDECAR_HINT = "Delete the file: word timings are then spread over each cue of the transcript"
 
@@ -111,19 +118,35 @@ def cues_from_words(words: Sequence[Word], *, speakers: Sequence[tuple[float, st
     seconds, unless one word alone is longer. Cues break preferably at sentence ends, then at
     commas, semicolons or colons, then at pauses of ``min_gap_split`` seconds; each speaker turn
     in ``speakers`` (``(start, name)``) starts a new cue, and words before the first turn belong
-    to it. Cue times never go backwards nor overlap.
+    to it. Words are first put in strictly increasing time (:func:`ordered_words`), so every cue
+    lasts a while and starts after the one before ends, whatever Whisper returned.
     """
     limits = _Limits(max_chars, line_chars, max_duration, min_gap_split)
     cues: list[Cue] = []
-    for speaker, run in _speaker_runs(_clean(words), speakers):
+    for speaker, run in _speaker_runs(ordered_words(words), speakers):
         for part in _segments(run, limits):
             cues.append(_cue(part, speaker, cues[-1].end if cues else 0.0))
     return tuple(cues)
 
 
-def _clean(words: Sequence[Word]) -> list[Word]:
-    stripped = (replace(word, text=word.text.strip()) for word in words)
-    return [word for word in stripped if word.text]
+def ordered_words(words: Sequence[Word]) -> list[Word]:
+    """The words with text, in the order given (the order they were said), each starting no
+    earlier than the one before ends and lasting at least :data:`MIN_WORD_SECONDS`."""
+    out: list[Word] = []
+    floor = 0.0
+    for word in words:
+        text = word.text.strip()
+        if not text:
+            continue
+        start = max(_finite(word.start, floor), floor)
+        end = max(_finite(word.end, start), start + MIN_WORD_SECONDS)
+        out.append(Word(start, end, text))
+        floor = end
+    return out
+
+
+def _finite(value: float, fallback: float) -> float:
+    return value if math.isfinite(value) else fallback
 
 
 def _speaker_runs(words: list[Word], speakers: Sequence[tuple[float, str]]
@@ -565,11 +588,24 @@ def _caption_cues(t: Transcript) -> list[Cue]:
 
 
 def _timed(cues: Sequence[Cue]) -> list[_Timed]:
-    """Cues in whole milliseconds; starts never go back, each ends by the next one's start."""
-    starts = list(accumulate((_ms(cue.start) for cue in cues), max))
-    limits = [*starts[1:], math.inf]  # one longer than the cues when there are none
-    return [_Timed(start, max(start, int(min(_ms(cue.end), limit))), cue)
-            for start, limit, cue in zip(starts, limits, cues, strict=False)]
+    """Cues in whole milliseconds as strict players need them: each starts after the one
+    before ends and lasts at least a millisecond. A cue ends by the next one's start; one
+    without length is shown until then (up to :data:`FILL_MS`)."""
+    starts = [_ms(cue.start) for cue in cues]
+    out: list[_Timed] = []
+    floor = 0
+    for index, cue in enumerate(cues):
+        start = max(starts[index], floor)
+        following = starts[index + 1] if index + 1 < len(starts) else None
+        room = following is None or following > start
+        end = _ms(cue.end)
+        if end <= start:
+            end = start + (FILL_MS if room else 1)
+        if following is not None and room:
+            end = min(end, following)
+        floor = max(end, start + 1)
+        out.append(_Timed(start, floor, cue))
+    return out
 
 
 def _ms(seconds: float) -> int:

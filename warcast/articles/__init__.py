@@ -3,7 +3,8 @@
 The show sits beside a site of articles (some for members only). :func:`import_sources` reads
 feeds (RSS 2.0, Atom), JSON Lines exports and folders of saved HTML pages into
 :class:`Article` objects, plain text only, and upserts them by URL into
-``<show>/articles.sqlite``; :func:`open_store` gives the :class:`ArticleStore` to read them.
+``<show>/.warcast/articles.sqlite``; :func:`open_store` gives the :class:`ArticleStore` to
+read them.
 
 Every source is read and checked before anything is written, and each is then written in one
 transaction: a source that cannot be read, or yields no article, stops the import with an
@@ -19,9 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warcast.articles.article import Article, RelatedArticle, Skip, normalize_url
-from warcast.articles.store import SCHEMA_VERSION, STORE_NAME, ArticleStore
+from warcast.articles.store import SCHEMA_VERSION, ArticleStore
 from warcast.errors import ArticleError
 from warcast.lock import locked
+from warcast.state import ARTICLES_STORE, state_folder
 
 DEFAULT_MEMBERS_CATEGORY = "Members Only"
 
@@ -58,7 +60,8 @@ def open_store(show_folder: Path) -> ArticleStore:
     if not show_folder.is_dir():
         raise ArticleError("show folder not found", path=show_folder,
                            hint="Pass --show DIR, or create one with: warcast init DIR")
-    return ArticleStore(show_folder / STORE_NAME)
+    state_folder(show_folder)
+    return ArticleStore(show_folder / ARTICLES_STORE)
 
 
 def members_category(show_folder: Path) -> str:

@@ -1,4 +1,4 @@
-"""The article store: the show's articles in SQLite (``<show>/articles.sqlite``).
+"""The article store: the show's articles in SQLite (``<show>/.warcast/articles.sqlite``).
 
 The store is derived data: it can be rebuilt by importing the sources again. Articles are keyed
 by normalized URL; :meth:`ArticleStore.upsert` writes one source's articles in one transaction,
@@ -23,8 +23,6 @@ from pathlib import Path
 
 from warcast.articles.article import Article, normalize_url
 from warcast.errors import ArticleError
-
-STORE_NAME = "articles.sqlite"
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 1: articles, with authors and tags in order

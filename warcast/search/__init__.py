@@ -25,6 +25,7 @@ from warcast.search.index import (
 )
 from warcast.search.query import parse
 from warcast.show import Show, load_show
+from warcast.state import MEMBERS_SEARCH_INDEX, SEARCH_INDEX
 from warcast.transcription import WORDS_FILE, load_transcript
 from warcast.transcripts import Transcript, passages
 
@@ -45,8 +46,8 @@ __all__ = [
     "search_show",
 ]
 
-INDEX_FILE = "search.sqlite"
-MEMBERS_INDEX_FILE = "search-members.sqlite"
+INDEX_FILE = SEARCH_INDEX
+MEMBERS_INDEX_FILE = MEMBERS_SEARCH_INDEX
 PASSAGE_SECONDS = 30.0    # a search unit: up to this long, within one speaker turn
 PASSAGE_CHARS = 600
 
