@@ -22,7 +22,7 @@ from warcast.cache import remembered_digest
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
-from warcast.lock import locked
+from warcast.lock import locked, show_lock
 from warcast.show import Show, load_show
 from warcast.tags import audio_payload_digest
 from warcast.transcripts import (
@@ -145,12 +145,13 @@ def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], sec
     """Write the transcript made of ``words``; the result for the summary line."""
     from warcast.turns import found_turns
 
-    if plan.edited_since is not None and _edited_by_hand(*plan.edited_since):
-        # Edited (in warcast edit, say) while Whisper ran: the person's version stays.
-        return TranscriptionResult(episode, "kept (edited by hand)")
     cues = cues_from_words(words, speakers=episode.turns or found_turns(episode))
     transcript = Transcript(cues=cues, language=language)
-    _write(episode.folder, transcript, plan.inputs, plan.state)
+    with show_lock(episode.folder, "transcribe"):  # the editor saves under this lock too
+        if plan.edited_since is not None and _edited_by_hand(*plan.edited_since):
+            # Edited (in warcast edit, say) while Whisper ran: the person's version stays.
+            return TranscriptionResult(episode, "kept (edited by hand)")
+        _write(episode.folder, transcript, plan.inputs, plan.state)
     result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
     if transcript.is_empty:
         result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
