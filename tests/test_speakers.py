@@ -216,3 +216,26 @@ def test_bad_track_is_a_usage_error(cli: Cli) -> None:
     result = cli("speakers", "find", "1", "--track", "nobody")
     assert result.exit_code == 2
     assert "'nobody' is not NAME=FILE" in result.output
+
+
+def test_named_voices_reach_search_and_the_feed(cli: Cli, dialogue: Dialogue,
+                                                tmp_path: Path) -> None:
+    folder = add_episode(cli, dialogue.mp3, "Red Sea voices")
+    assert cli("transcribe", folder.name).exit_code == 0
+    vtt = folder / "transcript.vtt"
+    # the producer confirms who the second voice is (as warcast edit does)
+    vtt.write_text(vtt.read_text().replace("<v Speaker 2>", "<v Sam Okafor>"))
+    out = tmp_path / "public"
+    result = cli("publish", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    feed = (out / "feed.xml").read_text()
+    item = feed[feed.index("<title>Red Sea voices</title>"):]
+    item = item[:item.index("</item>")]
+    assert '<podcast:person role="guest"' in item and ">Sam Okafor</podcast:person>" in item
+    assert "Speaker 1" not in item and "Speaker 3" not in item
+    hits = json.loads(cli("search", 'drones speaker:"Sam Okafor"', "--json").output)["hits"]
+    assert hits and {hit["speaker"] for hit in hits} == {"Sam Okafor"}
+    none = json.loads(cli("search", 'drones speaker:"Speaker 1"', "--json").output)["hits"]
+    assert none == []
+    page = (out / "episodes" / folder.name.split("-", 1)[1] / "index.html").read_text()
+    assert '<span class="speaker">Sam Okafor</span>' in page

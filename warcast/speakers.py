@@ -27,6 +27,7 @@ from warcast.files import write_atomic
 
 SAMPLE_RATE = 16_000
 WINDOW = 1.6                 # seconds of speech per embedding (what the encoder was trained on)
+STRIDE = 2.4                 # seconds from one window to the next in a long stretch of speech
 MEL_HOP = 160                # samples per mel frame (10 ms)
 CLUSTER_DISTANCE = 0.30      # cosine distance at which average linkage stops merging
 MIN_VOICE_SHARE = 0.04       # a voice holds at least this share of the speech…
@@ -112,16 +113,17 @@ def embed_windows(samples: Any, regions: Sequence[tuple[float, float]]) -> tuple
     encoder = _encoder()
     out = []
     for first in range(0, len(spans), _BATCH):
-        mels = np.stack([_mel(_window(samples, start, end))
-                         for start, end in spans[first:first + _BATCH]])
+        mels = _mels(np.stack([_window(samples, start, end)
+                               for start, end in spans[first:first + _BATCH]]))
         out.append(_forward(encoder, mels))
     return np.array(spans), np.concatenate(out)
 
 
 def _window_spans(start: float, end: float) -> list[tuple[float, float]]:
-    """[start, end] cut into windows of :data:`WINDOW` seconds; the last one ends at ``end``
-    (overlapping the one before), a region shorter than a window is one window."""
-    count = max(1, round((end - start) / WINDOW))
+    """Windows of :data:`WINDOW` seconds over [start, end], first and last at its ends, the
+    others evenly between, about :data:`STRIDE` apart (the speech between two windows goes
+    to the closer one); a region shorter than a window is one window."""
+    count = max(1, round((end - start - WINDOW) / STRIDE) + 1)
     if count == 1:
         return [(start, end)]
     step = (end - start - WINDOW) / (count - 1)
@@ -146,17 +148,22 @@ def _window(samples: Any, start: float, end: float) -> Any:
 
 
 def _mel(wav: Any) -> Any:
-    """The encoder's input: a 40-band mel power spectrogram, frames by bands."""
+    """The encoder's input for one window: a 40-band mel power spectrogram, frames by bands."""
+    return _mels(wav[None, :])[0]
+
+
+def _mels(wavs: Any) -> Any:
+    """:func:`_mel` of a batch of windows (windows × samples) at once."""
     import numpy as np
 
     window = np.hanning(401)[:-1].astype(np.float32)
-    padded = np.pad(wav, (200, 200))
-    count = 1 + (len(padded) - 400) // MEL_HOP
+    padded = np.pad(wavs, ((0, 0), (200, 200)))
+    count = int(WINDOW * 100)
     frames = np.lib.stride_tricks.as_strided(
-        padded, (count, 400), (padded.strides[0] * MEL_HOP, padded.strides[0]))
-    power = np.abs(np.fft.rfft(frames * window, axis=1)) ** 2
-    frames_out = power @ _mel_filters().T
-    return frames_out[: int(WINDOW * 100)].astype(np.float32)
+        padded, (len(wavs), count, 400),
+        (padded.strides[0], padded.strides[1] * MEL_HOP, padded.strides[1]))
+    power = np.square(np.abs(np.fft.rfft(frames * window, axis=2)))
+    return (power @ _mel_filters().T.astype(np.float32)).astype(np.float32)
 
 
 _FILTERS: list[Any] = []

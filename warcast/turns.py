@@ -10,6 +10,7 @@ hand are never relabelled without ``--force``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,20 @@ def found_turns(episode: Episode) -> tuple[tuple[float, str], ...]:
     voices = speakers.read_voices(episode.folder.parent)
     return tuple((turn.start, turn.speaker)
                  for turn in speakers.diarize_file(episode.audio.path, voices))
+
+
+def voices_heard(episode: Episode, language: str) -> tuple[str, ...]:
+    """The named speakers of the episode's transcript, in order of first turn ("Speaker N",
+    a voice nobody named yet, is left out): ``podcast:person`` for the voices heard."""
+    from warcast.transcription import load_transcript
+
+    if episode.transcript is None or not episode.transcript.is_file():
+        return ()
+    names = (cue.speaker for cue in load_transcript(episode, language).cues if cue.speaker)
+    return tuple(n for n in dict.fromkeys(names) if not UNNAMED.fullmatch(n))
+
+
+UNNAMED = re.compile(r"Speaker \d+")
 
 
 def track_turns(tracks: Mapping[str, Path]) -> tuple[tuple[float, str], ...]:
