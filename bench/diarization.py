@@ -205,17 +205,24 @@ def run_cost(files: list[Path]) -> dict[str, Any]:
 
     options, _ = engines.warcast_model()
     speakers._encoder()
-    whisper = diarizing = audio = 0.0
+    whisper = diarizing = audio = whisper_cpu = diarizing_cpu = 0.0
+    ratios = []
     for path in files:
+        cpu = time.process_time()
         run = engines.warcast(path, options)
+        whisper_cpu += time.process_time() - cpu
         whisper += run.wall_seconds
         audio += run.audio_seconds
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         speakers.diarize_file(path)
         diarizing += time.perf_counter() - started
+        diarizing_cpu += time.process_time() - cpu
+        ratios.append(round(100 * (time.perf_counter() - started) / run.wall_seconds, 1))
     return {"audio seconds": round(audio, 1), "transcription wall s": round(whisper, 2),
             "diarization wall s": round(diarizing, 2),
-            "cost %": round(100 * diarizing / whisper, 1)}
+            "cost %": round(100 * diarizing / whisper, 1),
+            "cost % per file": ratios,
+            "cost % of CPU time": round(100 * diarizing_cpu / whisper_cpu, 1)}
 
 
 def run_memory(unit: Path, minutes: int) -> dict[str, Any]:
@@ -276,6 +283,9 @@ def main() -> None:
              for seed, cast in episodes(count, args.first_seed)]
     cost = run_cost(files[:3 if args.quick else 6])
     results["cost: diarization / transcription % (target <= 30)"] = cost["cost %"]
+    results["cost per file % (min-max)"] = (f"{min(cost['cost % per file'])}-"
+                                            f"{max(cost['cost % per file'])}")
+    results["cost: CPU time %"] = cost["cost % of CPU time"]
     results["cost: seconds, transcription / diarization"] = (
         f"{cost['transcription wall s']} / {cost['diarization wall s']} on "
         f"{cost['audio seconds']} s of audio")

@@ -234,3 +234,28 @@ def test_edit_refuses_an_episode_without_transcript(tmp_path: Path) -> None:
     result = Cli(show)("edit", "1")
     assert result.exit_code == 1
     assert "has no transcript to edit. Run 'warcast transcribe' first." in result.output
+
+
+def test_words_whisper_was_unsure_of_are_marked_and_reached_by_key(
+        driver: Any, editor: Editor) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    words = [w for row in json.loads((editor.folder / "transcript.words.json").read_text())
+             for w in row]
+    doubtful = [words[30], words[50]]
+    (editor.folder / "transcript.unsure.json").write_text(
+        json.dumps([[*w, 0.31] for w in doubtful]))
+    open_editor(driver, editor)
+    marked = driver.execute_script(
+        "return [...document.querySelectorAll('.word.unsure')].map(s => s.textContent)")
+    assert marked == [w[2] for w in doubtful]
+    misheard = driver.execute_script(
+        "const s = document.querySelector('.word.suggest'); return [+s.dataset.start, 0, "
+        "s.textContent]")
+    assert misheard[2] == "Esequibo"
+    for word in sorted([*doubtful, misheard]):   # unsure and misheard words, in time order
+        ActionChains(driver).key_down(Keys.ALT).send_keys("n").key_up(Keys.ALT).perform()
+        assert driver.execute_script("return window.getSelection().toString()") == word[2]
+        at = driver.execute_script("return document.querySelector('audio').currentTime")
+        assert abs(at - word[0]) < 0.05

@@ -138,6 +138,8 @@ def test_transcribe_writes_found_voices_and_enrolled_host(cli: Cli, dialogue: Di
     expected = {HOST: "Nora Halvorsen", GUEST: "Speaker 2", THIRD: "Speaker 3"}
     for start, end, voice in dialogue.turns:
         assert speaker_at(cues, (start + end) / 2) == expected[voice]
+    unsure = json.loads((folder / "transcript.unsure.json").read_text())
+    assert all(0 <= p < 0.5 and text for _, _, text, p in unsure)
     state = json.loads((folder / STATE_FILE).read_text())
     assert state["inputs"]["speakers"] == speakers.VERSION
     again = cli("transcribe", folder.name)

@@ -27,6 +27,8 @@ from warcast.transcription import _NOTE, SOURCE_FILE, WORDS_FILE, load_transcrip
 from warcast.transcripts import Cue, Transcript, Word, align_words, words_sidecar, write_source
 
 HOST = "127.0.0.1"
+UNSURE_FILE = "transcript.unsure.json"   # machine-kept: the words Whisper was unsure of
+UNSURE_PROBABILITY = 0.5    # below this confidence a word is marked for the producer to check
 SUGGEST_SIMILARITY = 0.75   # a word this close to a glossary term or name is offered its spelling
 MAX_SPEAKER = 80
 
@@ -36,12 +38,46 @@ def document(show: Show, episode: Episode) -> dict[str, Any]:
     transcript = _current(show, episode)
     names = _names(show, episode, transcript)
     terms = _terms(show, episode)
+    unsure = _unsure(episode.folder)
     cues = [{"start": cue.start, "end": cue.end, "speaker": cue.speaker,
              "words": [{"start": w.start, "end": w.end, "text": w.text,
-                        "suggest": suggestion(w.text, terms)} for w in cue.words]}
+                        "suggest": suggestion(w.text, terms), "unsure": _is_unsure(w, unsure)}
+                       for w in cue.words]}
             for cue in transcript.cues]
     return {"episode": episode.name, "title": episode.title, "names": names,
             "glossary": list(terms), "cues": cues}
+
+
+def unsure_sidecar(words: list[Word]) -> bytes:
+    """The machine file of the words Whisper gave under :data:`UNSURE_PROBABILITY`:
+    ``[start, end, text, probability]`` each."""
+    rows = [json.dumps([round(w.start, 3), round(w.end, 3), w.text, round(w.probability, 3)],
+                       ensure_ascii=False)
+            for w in words if w.probability is not None and w.probability < UNSURE_PROBABILITY]
+    return ("[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n").encode("utf-8")
+
+
+def _unsure(folder: Path) -> dict[str, list[float]]:
+    """Normalized word → the times Whisper was unsure of it (empty without the file)."""
+    path = folder / UNSURE_FILE
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else []
+    except (OSError, ValueError):
+        return {}   # machine-kept and only a hint: a damaged file marks nothing
+    found: dict[str, list[float]] = {}
+    for row in rows if isinstance(rows, list) else []:
+        if isinstance(row, list) and len(row) == 4 and isinstance(row[2], str) \
+                and isinstance(row[0], int | float):
+            found.setdefault(_norm(row[2]), []).append(float(row[0]))
+    return found
+
+
+def _norm(text: str) -> str:
+    return "".join(ch for ch in text.casefold() if ch.isalnum())
+
+
+def _is_unsure(word: Word, unsure: dict[str, list[float]]) -> bool:
+    return any(abs(t - word.start) < 0.3 for t in unsure.get(_norm(word.text), ()))
 
 
 def _current(show: Show, episode: Episode) -> Transcript:

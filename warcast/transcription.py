@@ -151,6 +151,9 @@ def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], sec
         if plan.edited_since is not None and _edited_by_hand(*plan.edited_since):
             # Edited (in warcast edit, say) while Whisper ran: the person's version stays.
             return TranscriptionResult(episode, "kept (edited by hand)")
+        from warcast.editor import UNSURE_FILE, unsure_sidecar
+
+        write_atomic(episode.folder / UNSURE_FILE, unsure_sidecar(words))
         _write(episode.folder, transcript, plan.inputs, plan.state)
     result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
     if transcript.is_empty:

@@ -43,11 +43,13 @@ _SIDECAR_HINT = "Delete the file: word timings are then spread over each cue of 
 
 @dataclass(frozen=True)
 class Word:
-    """One spoken word and when it was said (seconds); ``text`` keeps attached punctuation."""
+    """One spoken word and when it was said (seconds); ``text`` keeps attached punctuation.
+    ``probability`` is Whisper's confidence in it, where Whisper just gave one."""
 
     start: float
     end: float
     text: str
+    probability: float | None = None
 
 
 @dataclass(frozen=True)

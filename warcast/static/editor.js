@@ -39,7 +39,7 @@
     return tokens.map(function (t) {
       var a = start + (end - start) * done / total;
       done += t.length;
-      return { start: a, end: start + (end - start) * done / total, text: t, suggest: null };
+      return { start: a, end: start + (end - start) * done / total, text: t, suggest: null, unsure: false };
     });
   }
 
@@ -88,7 +88,8 @@
     cue.words.forEach(function (word, k) {
       if (k) { text.appendChild(document.createTextNode(" ")); }
       var span = document.createElement("span");
-      span.className = "word" + (word.suggest ? " suggest" : "");
+      span.className = "word" + (word.suggest ? " suggest" : "") + (word.unsure ? " unsure" : "");
+      if (word.unsure) { span.title = "Whisper was unsure of this word"; }
       span.dataset.start = word.start;
       span.dataset.end = word.end;
       if (word.suggest) { span.title = "Glossary: " + word.suggest; }
@@ -109,7 +110,7 @@
       tools.appendChild(button(word.text + " → " + word.suggest, "suggestion", function () {
         sync();
         if (cues[i].words[k] && cues[i].words[k].text === word.text) {
-          cues[i].words[k] = Object.assign({}, cues[i].words[k], { text: word.suggest, suggest: null });
+          cues[i].words[k] = Object.assign({}, cues[i].words[k], { text: word.suggest, suggest: null, unsure: false });
           changed();
           render();
         }
@@ -210,7 +211,7 @@
 
   function nextToCheck() {
     var t = audio.currentTime + 0.01;
-    var spans = Array.prototype.slice.call(list.querySelectorAll(".word.suggest"));
+    var spans = Array.prototype.slice.call(list.querySelectorAll(".word.suggest, .word.unsure"));
     var next = spans.filter(function (s) { return +s.dataset.start > t; })[0] || spans[0];
     if (!next) { say("No word to check"); return; }
     audio.currentTime = +next.dataset.start;
