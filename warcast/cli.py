@@ -354,28 +354,6 @@ def find_speakers(obj: Context, episodes: tuple[str, ...], tracks: tuple[str, ..
                 + (heard if result.status == "labelled" else ""))
 
 
-@main.command()
-@click.argument("episode", required=False)
-@click.option("--port", default=8700, show_default=True, type=click.IntRange(1, 65535))
-@quiet_option
-@click.pass_obj
-def edit(obj: Context, episode: str | None, port: int) -> None:
-    """Correct a transcript in the browser: the audio, words to click and hear, speakers.
-
-    Serves on 127.0.0.1 only. EPISODE is a folder name, slug or number (default: the newest).
-    Saving writes transcript.vtt; later 'warcast transcribe' runs keep it.
-
-    \b
-    Example:
-        warcast --show episodes edit 3        # then open http://127.0.0.1:8700/
-    """
-    from warcast.editor import HOST, check, serve
-
-    chosen = check(obj.show, episode)
-    obj.say(f"Editing {chosen.name} on http://{HOST}:{port}/ (Ctrl-C stops).")
-    serve(obj.show, chosen, port)
-
-
 @speakers.command("enroll")
 @click.argument("name")
 @click.option("--sample", type=click.Path(dir_okay=False, path_type=Path),
@@ -397,6 +375,28 @@ def enroll_speaker(obj: Context, name: str, sample: Path | None, episode: str | 
     seconds = enroll(obj.show, name, sample=sample, episode=episode)
     obj.say(f"Enrolled {name} from {seconds} s of speech; 'warcast speakers find' labels "
             f"existing transcripts again.")
+
+
+@main.command()
+@click.argument("episode", required=False)
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(1, 65535))
+@quiet_option
+@click.pass_obj
+def edit(obj: Context, episode: str | None, port: int) -> None:
+    """Correct a transcript in the browser: the audio, words to click and hear, speakers.
+
+    Serves on 127.0.0.1 only. EPISODE is a folder name, slug or number (default: the newest).
+    Saving writes transcript.vtt; later 'warcast transcribe' runs keep it.
+
+    \b
+    Example:
+        warcast --show episodes edit 3        # then open http://127.0.0.1:8700/
+    """
+    from warcast.editor import HOST, check, serve
+
+    chosen = check(obj.show, episode)
+    obj.say(f"Editing {chosen.name} on http://{HOST}:{port}/ (Ctrl-C stops).")
+    serve(obj.show, chosen, port)
 
 
 @main.command()

@@ -13,7 +13,8 @@
   var stopAt = null;
 
   function clock(seconds) {
-    var m = Math.floor(seconds / 60), s = seconds - m * 60;
+    var tenths = Math.round(seconds * 10), m = Math.floor(tenths / 600);
+    var s = (tenths - m * 600) / 10;
     return m + ":" + (s < 10 ? "0" : "") + s.toFixed(1);
   }
 
