@@ -18,7 +18,7 @@ from pathlib import Path
 from warcast import speakers
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import AudioError, TranscriptError
-from warcast.lock import locked
+from warcast.lock import locked, show_lock
 from warcast.show import load_show
 
 
@@ -97,9 +97,13 @@ def find_speakers(folder: Path, selectors: tuple[str, ...] = (), *,
             yield SpeakersResult(episode, "kept (edited by hand; --force to relabel)")
         else:
             turns = track_turns(tracks) if tracks else found_turns(episode)
-            _rewrite(episode, turns, state, show.transcribe.language)
-            yield SpeakersResult(episode, "labelled",
-                                 tuple(dict.fromkeys(name for _, name in turns)))
+            with show_lock(episode.folder, "speakers"):  # as the editor's save does
+                edited = _edited_by_hand(source, state) and not force  # meanwhile
+                if not edited:
+                    _rewrite(episode, turns, state, show.transcribe.language)
+            yield SpeakersResult(episode, "kept (edited by hand; --force to relabel)") \
+                if edited else SpeakersResult(episode, "labelled",
+                                              tuple(dict.fromkeys(n for _, n in turns)))
 
 
 def _rewrite(episode: Episode, turns: tuple[tuple[float, str], ...], state: dict,
@@ -149,13 +153,7 @@ def enroll(folder: Path, name: str, *, sample: Path | None = None,
         embedding = speakers.voice_of(samples, spans)
     except TranscriptError as err:
         raise TranscriptError(err.message, path=audio) from None
-    with _lock(folder):
+    with show_lock(folder, "speakers enroll"):
         speakers.write_voice(folder, name, embedding, source)
     seconds = sum(e - s for s, e in spans) if spans else len(samples) / speakers.SAMPLE_RATE
     return round(seconds)
-
-
-def _lock(folder: Path):  # type: ignore[no-untyped-def]
-    from warcast.lock import show_lock
-
-    return show_lock(folder, "speakers enroll")
