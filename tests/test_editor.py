@@ -259,3 +259,35 @@ def test_words_whisper_was_unsure_of_are_marked_and_reached_by_key(
         assert driver.execute_script("return window.getSelection().toString()") == word[2]
         at = driver.execute_script("return document.querySelector('audio').currentTime")
         assert abs(at - word[0]) < 0.05
+
+
+def test_rename_one_turn_and_join_cues(driver: Any, editor: Editor) -> None:
+    from selenium.webdriver.common.by import By
+
+    open_editor(driver, editor)
+    speakers = driver.execute_script(
+        "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
+    first_turn = speakers.index("Lucia Ferreyra")   # Nora's opening turn is cues [0, this)
+    driver.find_elements(By.CSS_SELECTOR, ".speaker")[0].click()
+    field = driver.find_element(By.ID, "rename-name")
+    field.clear()
+    field.send_keys("Nora H.")
+    driver.find_element(By.ID, "rename-one").click()
+    renamed = driver.execute_script(
+        "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
+    assert renamed[:first_turn] == ["Nora H."] * first_turn
+    assert renamed[first_turn:] == speakers[first_turn:]
+    assert "Nora Halvorsen" in renamed[first_turn:]   # her later turns keep her name
+    texts = driver.execute_script(
+        "return [...document.querySelectorAll('.cue .text')].map(t => t.textContent)")
+    driver.find_elements(By.CSS_SELECTOR, ".join")[0].click()
+    joined = driver.execute_script(
+        "return [...document.querySelectorAll('.cue .text')].map(t => t.textContent)")
+    assert joined[0] == f"{texts[0]} {texts[1]}" and joined[1:] == texts[2:]
+    save(driver)
+    vtt = webvtt.read(str(editor.folder / "transcript.vtt"))
+    assert len(vtt) == len(texts) - 1
+    assert [c.voice for c in vtt][:first_turn - 1] == ["Nora H."] * (first_turn - 1)
+    assert vtt[0].start_in_seconds == 0.0 and abs(
+        vtt[0].end_in_seconds - webvtt.read(str(SAMPLE / EP1 / "transcript.vtt"))[1]
+        .end_in_seconds) < 0.002
