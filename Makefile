@@ -62,11 +62,12 @@ sample: install system-packages
 	scripts/render_sample.sh
 	$(BIN)/warcast --show episodes tag
 
-# Transcription benchmarks (bench/README.md): results in bench/results/results.{md,json}.
+# Transcription and speaker benchmarks (bench/README.md): results in bench/results/.
 # Needs espeak-ng and ffmpeg (make system-packages); BENCH_ARGS=--quick for a 2-minute run.
 .PHONY: bench
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
+	$(BIN)/python bench/diarization.py $(BENCH_ARGS)
 
 # The README's screenshot of an episode page, made by headless Chromium from the sample show.
 screenshot: install-test

@@ -302,6 +302,103 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
                 f"audio in {result.wall_seconds:.1f} s ({result.speed:.0f}x real time)")
 
 
+@main.group(cls=WarcastGroup)
+def speakers() -> None:
+    """Who speaks when: voices found in the audio, named from the show's enrolled voices.
+
+    \b
+    Example:
+        warcast --show episodes speakers enroll "Nora Halvorsen" --sample nora.wav
+        warcast --show episodes speakers find 3
+        warcast --show episodes speakers find 3 --track "Nora Halvorsen=nora.wav" \\
+            --track "Lucia Ferreyra=lucia.wav"
+    """
+
+
+def _tracks(values: tuple[str, ...]) -> dict[str, Path]:
+    tracks = {}
+    for value in values:
+        name, equals, path = value.partition("=")
+        if not equals or not name.strip() or not path.strip():
+            raise click.BadParameter(f"'{value}' is not NAME=FILE", param_hint="--track")
+        tracks[name.strip()] = Path(path.strip())
+    return tracks
+
+
+@speakers.command("find")
+@click.argument("episodes", nargs=-1)
+@click.option("--track", "tracks", multiple=True, metavar="NAME=FILE",
+              help="One speaker's own track of a multitrack recording (repeat for each): "
+                   "exact turns instead of voices told apart.")
+@click.option("--force", is_flag=True, help="Relabel transcripts even if edited by hand.")
+@quiet_option
+@click.pass_obj
+def find_speakers(obj: Context, episodes: tuple[str, ...], tracks: tuple[str, ...],
+                  force: bool) -> None:
+    """Label the speakers of machine transcripts again (after enrolling a voice, say).
+
+    EPISODES are folder names, slugs or numbers; none means all. [[turns]] in episode.toml
+    and transcripts edited by hand are kept (the latter unless --force).
+
+    \b
+    Example:
+        warcast --show episodes speakers find
+        warcast --show episodes speakers find 3 --track "Nora Halvorsen=nora.wav" \\
+            --track "Lucia Ferreyra=lucia.wav"
+    """
+    from warcast.turns import find_speakers as run
+
+    for result in run(obj.show, episodes, tracks=_tracks(tracks) or None, force=force):
+        heard = f": {', '.join(result.voices)}" if result.voices else ": one voice, unlabelled"
+        obj.say(f"{result.episode.name}: {result.status}"
+                + (heard if result.status == "labelled" else ""))
+
+
+@speakers.command("enroll")
+@click.argument("name")
+@click.option("--sample", type=click.Path(dir_okay=False, path_type=Path),
+              help="Audio of this voice alone (30 s or more is best).")
+@click.option("--from", "episode", metavar="EPISODE",
+              help="An episode whose transcript names NAME in its turns.")
+@quiet_option
+@click.pass_obj
+def enroll_speaker(obj: Context, name: str, sample: Path | None, episode: str | None) -> None:
+    """Learn a host's voice once, so later episodes name it.
+
+    \b
+    Example:
+        warcast --show episodes speakers enroll "Nora Halvorsen" --sample nora.wav
+        warcast --show episodes speakers enroll "Nora Halvorsen" --from 1
+    """
+    from warcast.turns import enroll
+
+    seconds = enroll(obj.show, name, sample=sample, episode=episode)
+    obj.say(f"Enrolled {name} from {seconds} s of speech; 'warcast speakers find' labels "
+            f"existing transcripts again.")
+
+
+@main.command()
+@click.argument("episode", required=False)
+@click.option("--port", default=8700, show_default=True, type=click.IntRange(1, 65535))
+@quiet_option
+@click.pass_obj
+def edit(obj: Context, episode: str | None, port: int) -> None:
+    """Correct a transcript in the browser: the audio, words to click and hear, speakers.
+
+    Serves on 127.0.0.1 only. EPISODE is a folder name, slug or number (default: the newest).
+    Saving writes transcript.vtt; later 'warcast transcribe' runs keep it.
+
+    \b
+    Example:
+        warcast --show episodes edit 3        # then open http://127.0.0.1:8700/
+    """
+    from warcast.editor import HOST, check, serve
+
+    chosen = check(obj.show, episode)
+    obj.say(f"Editing {chosen.name} on http://{HOST}:{port}/ (Ctrl-C stops).")
+    serve(obj.show, chosen, port)
+
+
 @main.command()
 @click.option("--out", default="public", show_default=True,
               type=click.Path(file_okay=False, path_type=Path), help="The site folder.")

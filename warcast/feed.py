@@ -150,7 +150,12 @@ def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | No
 
 
 def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
-    people = (*show.hosts, *episode.guests) if episode.guests else ()
+    from warcast.turns import voices_heard
+
+    listed = (*show.hosts, *episode.guests)
+    heard = tuple(Person(name, "guest") for name in voices_heard(episode, show.language)
+                  if name not in {p.name for p in listed})
+    people = (*listed, *heard) if episode.guests or heard else ()
     transcripts = [
         node("podcast:transcript", url=layout.url(layout.transcript(episode, suffix)),
              type=kind.mime, language=show.language, rel="captions" if kind.captions else None)

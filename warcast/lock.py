@@ -26,22 +26,42 @@ _held: dict[Path, int] = {}
 @contextmanager
 def show_lock(folder: Path, command: str, wait: float | None = None) -> Iterator[None]:
     """Hold the show's write lock for the duration of the block."""
+    with _flock(folder / LOCK_FILE, folder, command, wait, "this show") as first:
+        if first:
+            migrate(folder)
+        yield
+
+
+@contextmanager
+def episode_lock(episode_folder: Path, command: str,
+                 wait: float | None = None) -> Iterator[None]:
+    """Hold one episode's lock: whoever writes its transcript (a transcription finishing, the
+    editor saving) takes it, so that neither writes over the other. The lock file lives in the
+    show's state folder, not in the episode's."""
+    path = episode_folder.parent / STATE_DIR / "episodes" / f"{episode_folder.name}.lock"
+    with _flock(path, episode_folder, command, wait, "this episode"):
+        yield
+
+
+@contextmanager
+def _flock(path: Path, about: Path, command: str, wait: float | None,
+           what: str) -> Iterator[bool]:
+    """``flock`` on ``path``, re-entrant in this process; yields True when newly taken."""
     import fcntl
 
-    key = folder.resolve()
+    key = Path(os.path.realpath(path))
     if key in _held:
         _held[key] += 1
         try:
-            yield
+            yield False
         finally:
             _held[key] -= 1
         return
-    path = folder / LOCK_FILE
     try:
-        (folder / STATE_DIR).mkdir(exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError:   # a read-only show folder: nothing can write to it anyway
-        yield
+        yield False
         return
     try:
         if wait is None:
@@ -54,16 +74,15 @@ def show_lock(folder: Path, command: str, wait: float | None = None) -> Iterator
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     holder = _holder(handle)
-                    raise BusyError(f"another warcast command is writing to this show "
-                                    f"({holder})", path=folder,
+                    raise BusyError(f"another warcast command is writing to {what} "
+                                    f"({holder})", path=about,
                                     hint="Wait for it to finish, then run this again") from None
                 time.sleep(0.1)
         os.ftruncate(handle, 0)
         os.write(handle, f"{command} (process {os.getpid()})".encode())
         _held[key] = 1
         try:
-            migrate(folder)
-            yield
+            yield True
         finally:
             del _held[key]
             os.ftruncate(handle, 0)

@@ -22,7 +22,7 @@ from warcast.cache import remembered_digest
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
-from warcast.lock import locked
+from warcast.lock import episode_lock, locked
 from warcast.show import Show, load_show
 from warcast.tags import audio_payload_digest
 from warcast.transcripts import (
@@ -40,6 +40,7 @@ SOURCE_FILE = "transcript.vtt"
 WORDS_FILE = "transcript.words.json"
 MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024   # a 10-hour episode's word timings are about 15 MB
 STATE_FILE = "transcript.state.json"
+SPEAKERS_VERSION = 1  # warcast.speakers.VERSION, without importing it (it is heavy)
 _NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
          "speakers with <v Name>. warcast will not overwrite this file once you edit it "
          "(unless run with --force).")
@@ -121,6 +122,7 @@ class _Plan:
     done: TranscriptionResult | None
     inputs: dict
     state: dict
+    edited_since: tuple[Path, dict] | None = None  # checked again before writing, unless forced
 
 
 def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
@@ -135,15 +137,24 @@ def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
     inputs = _fingerprint(episode, options)
     if not force and state.get("inputs") == inputs and (folder / SOURCE_FILE).is_file():
         return _Plan(TranscriptionResult(episode, "up to date"), inputs, state)
-    return _Plan(None, inputs, state)
+    return _Plan(None, inputs, state, None if force else (folder / SOURCE_FILE, state))
 
 
 def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], seconds: float,
             wall: float) -> TranscriptionResult:
     """Write the transcript made of ``words``; the result for the summary line."""
-    cues = cues_from_words(words, speakers=episode.turns)
+    from warcast.turns import found_turns
+
+    cues = cues_from_words(words, speakers=episode.turns or found_turns(episode))
     transcript = Transcript(cues=cues, language=language)
-    _write(episode.folder, transcript, plan.inputs, plan.state)
+    with episode_lock(episode.folder, "transcribe"):  # the editor saves under this lock too
+        if plan.edited_since is not None and _edited_by_hand(*plan.edited_since):
+            # Edited (in warcast edit, say) while Whisper ran: the person's version stays.
+            return TranscriptionResult(episode, "kept (edited by hand)")
+        from warcast.editor import UNSURE_FILE, unsure_sidecar
+
+        write_atomic(episode.folder / UNSURE_FILE, unsure_sidecar(words))
+        _write(episode.folder, transcript, plan.inputs, plan.state)
     result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
     if transcript.is_empty:
         result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
@@ -173,6 +184,8 @@ def _fingerprint(episode: Episode, options: WhisperOptions) -> dict[str, object]
     """What the transcript depends on, in its JSON form (as the state file stores it)."""
     inputs = {"audio": _audio_digest(episode), "options": asdict(options),
               "turns": [list(turn) for turn in episode.turns]}
+    if not episode.turns:  # the turns are found in the audio
+        inputs["speakers"] = SPEAKERS_VERSION
     return json.loads(json.dumps(inputs))
 
 

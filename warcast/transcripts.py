@@ -50,11 +50,13 @@ _SIDECAR_HINT = "Delete the file: word timings are then spread over each cue of 
 
 @dataclass(frozen=True)
 class Word:
-    """One spoken word and when it was said (seconds); ``text`` keeps attached punctuation."""
+    """One spoken word and when it was said (seconds); ``text`` keeps attached punctuation.
+    ``probability`` is Whisper's confidence in it, where Whisper just gave one."""
 
     start: float
     end: float
     text: str
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def ordered_words(words: Sequence[Word]) -> list[Word]:
             continue
         start = max(_finite(word.start, floor), floor)
         end = max(_finite(word.end, start), start + MIN_WORD_SECONDS)
-        out.append(Word(start, end, text))
+        out.append(Word(start, end, text, word.probability))
         floor = end
     return out
 

@@ -140,9 +140,10 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
             if attached:
                 last = words.pop()
-                words.append(Word(last.start, max(last.end, end), last.text + text))
+                words.append(Word(last.start, max(last.end, end), last.text + text,
+                                  min(last.probability or 1.0, float(token.probability))))
             else:
-                words.append(Word(start, end, text))
+                words.append(Word(start, end, text, float(token.probability)))
     yield from words
 
 
@@ -257,7 +258,7 @@ def _spell(word: Word, terms: tuple[str, ...]) -> Word:
             best, score = token, ratio
     if best is None or score < 0.8 or core == best:
         return word
-    return Word(word.start, word.end, word.text.replace(core, best, 1))
+    return Word(word.start, word.end, word.text.replace(core, best, 1), word.probability)
 
 
 def pcm_pieces(path: Path, piece_seconds: float) -> Iterator[Any]:

@@ -7,6 +7,7 @@ Two indexes live in the show folder (derived data, rebuilt by ``warcast index``)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -94,9 +95,25 @@ def _source(show: Show, episode: Episode, layout: Layout) -> Source:
 
 def search_show(folder: Path, text: str, *, members: bool = False, **filters: object
                 ) -> SearchResult:
-    """Search the public (or the members') index of the show in ``folder``."""
+    """Search the public (or the members') index of the show in ``folder``; a
+    ``speaker:Name`` (or ``speaker:"Full Name"``) in ``text`` keeps that speaker's passages."""
+    text, speaker = speaker_filter(text)
+    if speaker and not filters.get("speaker"):
+        filters["speaker"] = speaker
     with SearchIndex(index_path(folder, members=members)) as index:
         return index.search(text, **filters)  # type: ignore[arg-type]
+
+
+_SPEAKER = re.compile(r'(?:^|(?<=\s))speaker:(?:"([^"]*)"|(\S+))', re.IGNORECASE)
+
+
+def speaker_filter(text: str) -> tuple[str, str | None]:
+    """The query without its ``speaker:`` term, and the speaker it names (None if none)."""
+    found = _SPEAKER.search(text)
+    if not found:
+        return text, None
+    name = " ".join((found.group(1) or found.group(2) or "").split())
+    return " ".join((text[:found.start()] + text[found.end():]).split()), name or None
 
 
 def indexed_episode(show: Show, episode: Episode, layout: Layout) -> IndexedEpisode:

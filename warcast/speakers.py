@@ -1,0 +1,439 @@
+"""Speakers: who spoke when in one mixed track, and the show's voices that name them.
+
+Diarization runs offline with Resemblyzer's voice encoder, whose weights ship inside its PyPI
+wheel: speech is found with Silero VAD (bundled with faster-whisper), each 1.6 s of speech becomes a
+256-number voice embedding, and the windows are clustered by cosine distance (average linkage,
+stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. Clusters are
+refined to their centroids, and a voice is named from :data:`VOICES_FILE` (the show's enrolled
+voices: a host's sample, or an episode the producer labelled) when its centroid is within
+:data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the voices in
+order of first appearance) until the producer names it. One voice that nobody enrolled gets no
+label at all: there is nothing to tell apart. Multitrack recordings (a file per speaker) give
+exact turns from the tracks' loudness instead (:func:`turns_from_tracks`).
+
+The heavy imports (torch, the encoder, scipy) happen inside the functions that need them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warcast.errors import TranscriptError
+from warcast.files import write_atomic
+
+SAMPLE_RATE = 16_000
+WINDOW = 1.6                 # seconds of speech per embedding (what the encoder was trained on)
+STRIDE = 2.4                 # seconds from one window to the next in a long stretch of speech
+MEL_HOP = 160                # samples per mel frame (10 ms)
+CLUSTER_DISTANCE = 0.30      # cosine distance at which average linkage stops merging
+MIN_VOICE_SHARE = 0.04       # a voice holds at least this share of the speech…
+MIN_VOICE_SECONDS = 4.0      # …and this many seconds of it, or it is folded into a neighbour
+CLUSTER_SECONDS = 1.0        # windows with less speech join clusters but do not make them
+NAME_SIMILARITY = 0.80       # cosine similarity to an enrolled voice that names a cluster
+JOIN_GAP = 1.0               # seconds: closer turns of one voice are one turn
+FILL_GAP = 0.15              # seconds of silence inside one stretch of speech
+PIECE_SECONDS = 300.0        # audio decoded and embedded this much at a time
+VOICES_FILE = "voices.json"  # in the show folder: the enrolled voices
+VERSION = 1                  # bump when a change alters the turns found for the same audio
+_BATCH = 256                 # windows through the encoder at once (bounded memory)
+THREADS = 1                  # the encoder's threads: see _forward
+
+
+@dataclass(frozen=True)
+class Turn:
+    """A stretch of speech by one voice: [start, end) in seconds and its name."""
+
+    start: float
+    end: float
+    speaker: str
+
+
+def diarize(samples: Any, voices: dict[str, Any] | None = None) -> list[Turn]:
+    """The turns in 16 kHz mono float32 ``samples``, voices named from ``voices``
+    (name → embedding); empty when there is no speech, or one voice nobody enrolled."""
+    return diarize_pieces([samples], voices)
+
+
+def diarize_file(path: Path, voices: dict[str, Any] | None = None) -> list[Turn]:
+    """:func:`diarize` for an audio file, decoded piece by piece (bounded memory)."""
+    from warcast.whisper import pcm_pieces
+
+    return diarize_pieces(pcm_pieces(path, PIECE_SECONDS), voices)
+
+
+def diarize_pieces(pieces: Iterable[Any], voices: dict[str, Any] | None = None) -> list[Turn]:
+    """:func:`diarize` over consecutive pieces of one recording: speech and embeddings are
+    found piece by piece, the voices are clustered over the whole."""
+    import numpy as np
+
+    regions: list[tuple[float, float]] = []
+    spans, embeddings, offset = [], [], 0.0
+    for piece in pieces:
+        found = speech_regions(piece)
+        windows, vectors = embed_windows(piece, found)
+        regions += [(start + offset, end + offset) for start, end in found]
+        spans.append(windows + offset)
+        embeddings.append(vectors)
+        offset += len(piece) / SAMPLE_RATE
+    if not regions:
+        return []
+    all_spans, all_embeddings = np.concatenate(spans), np.concatenate(embeddings)
+    labels = cluster(all_embeddings, all_spans[:, 1] - all_spans[:, 0])
+    return _name_turns(_turns(regions, all_spans, labels), labels, all_embeddings, voices or {})
+
+
+def speech_regions(samples: Any) -> list[tuple[float, float]]:
+    """Where someone speaks (Silero VAD, as bundled with faster-whisper), gaps under
+    :data:`FILL_GAP` filled."""
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(min_silence_duration_ms=150,
+                                                      speech_pad_ms=30))
+    regions: list[tuple[float, float]] = []
+    for stretch in found:
+        start, end = stretch["start"] / SAMPLE_RATE, stretch["end"] / SAMPLE_RATE
+        if regions and start - regions[-1][1] < FILL_GAP:
+            regions[-1] = (regions[-1][0], end)
+        else:
+            regions.append((start, end))
+    return [(start, end) for start, end in regions if end - start >= 0.2]
+
+
+def embed_windows(samples: Any, regions: Sequence[tuple[float, float]]) -> tuple[Any, Any]:
+    """(window spans, L2-normed embeddings) for the speech in ``regions``: each region
+    cut into windows of :data:`WINDOW` seconds (a shorter one repeated to fill its window)."""
+    import numpy as np
+
+    spans = [span for start, end in regions for span in _window_spans(start, end)]
+    if not spans:
+        return np.zeros((0, 2)), np.zeros((0, 256), dtype=np.float32)
+    encoder = _encoder()
+    out = []
+    for first in range(0, len(spans), _BATCH):
+        mels = _mels(np.stack([_window(samples, start, end)
+                               for start, end in spans[first:first + _BATCH]]))
+        out.append(_forward(encoder, mels))
+    return np.array(spans), np.concatenate(out)
+
+
+def _window_spans(start: float, end: float) -> list[tuple[float, float]]:
+    """Windows of :data:`WINDOW` seconds over [start, end], first and last at its ends, the
+    others evenly between, about :data:`STRIDE` apart (the speech between two windows goes
+    to the closer one); a region shorter than a window is one window."""
+    count = max(1, round((end - start - WINDOW) / STRIDE) + 1)
+    if count == 1:
+        return [(start, end)]
+    step = (end - start - WINDOW) / (count - 1)
+    return [(start + i * step, start + i * step + WINDOW) for i in range(count)]
+
+
+def _window(samples: Any, start: float, end: float) -> Any:
+    """The speech in [start, end] as one window, repeated to fill it when shorter, at the
+    level the encoder was trained at (-30 dBFS)."""
+    import numpy as np
+
+    width = int(WINDOW * SAMPLE_RATE)
+    piece = np.asarray(samples[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
+                       dtype=np.float32)
+    if not len(piece):
+        piece = np.zeros(width, dtype=np.float32)
+    if len(piece) < width:
+        piece = np.tile(piece, width // len(piece) + 1)
+    piece = piece[:width]
+    rms = float(np.sqrt(np.mean(np.square(piece)))) or 1e-9
+    return piece * np.float32(10 ** (-30 / 20) / rms)
+
+
+def _mel(wav: Any) -> Any:
+    """The encoder's input for one window: a 40-band mel power spectrogram, frames by bands."""
+    return _mels(wav[None, :])[0]
+
+
+def _mels(wavs: Any) -> Any:
+    """:func:`_mel` of a batch of windows (windows × samples) at once."""
+    import numpy as np
+
+    window = np.hanning(401)[:-1].astype(np.float32)
+    padded = np.pad(wavs, ((0, 0), (200, 200)))
+    count = int(WINDOW * 100)
+    frames = np.lib.stride_tricks.as_strided(
+        padded, (len(wavs), count, 400),
+        (padded.strides[0], padded.strides[1] * MEL_HOP, padded.strides[1]))
+    power = np.square(np.abs(np.fft.rfft(frames * window, axis=2)))
+    return (power @ _mel_filters().T.astype(np.float32)).astype(np.float32)
+
+
+_FILTERS: list[Any] = []
+
+
+def _mel_filters() -> Any:
+    """Slaney-style mel filters (40 bands, 0–8 kHz, area-normalized), as librosa makes them."""
+    if _FILTERS:
+        return _FILTERS[0]
+    import numpy as np
+
+    def to_mel(hz: Any) -> Any:
+        hz = np.asarray(hz, dtype=float)
+        linear = hz / (200.0 / 3)
+        log = 15 + np.log(np.maximum(hz, 1e-10) / 1000) / (np.log(6.4) / 27)
+        return np.where(hz >= 1000, log, linear)
+
+    def to_hz(mel: Any) -> Any:
+        mel = np.asarray(mel, dtype=float)
+        return np.where(mel >= 15, 1000 * np.exp((np.log(6.4) / 27) * (mel - 15)),
+                        mel * (200.0 / 3))
+
+    points = to_hz(np.linspace(to_mel(0), to_mel(SAMPLE_RATE / 2), 42))
+    bins = np.linspace(0, SAMPLE_RATE / 2, 201)
+    lower = (bins[None, :] - points[:-2, None]) / np.diff(points)[:-1, None]
+    upper = (points[2:, None] - bins[None, :]) / np.diff(points)[1:, None]
+    filters = np.maximum(0, np.minimum(lower, upper)) * (2 / (points[2:] - points[:-2]))[:, None]
+    _FILTERS.append(filters)
+    return filters
+
+
+_ENCODERS: list[Any] = []
+
+
+def _encoder() -> Any:
+    """Resemblyzer's LSTM voice encoder with the weights from its wheel, on the CPU."""
+    if _ENCODERS:
+        return _ENCODERS[0]
+    import importlib.util
+
+    import torch
+
+    spec = importlib.util.find_spec("resemblyzer")
+    if spec is None or not spec.submodule_search_locations:
+        raise TranscriptError("the voice encoder (the resemblyzer package) is not installed",
+                              hint="Install warcast again (pip install -e .)")
+    weights = Path(next(iter(spec.submodule_search_locations))) / "pretrained.pt"
+
+    class Encoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.lstm = torch.nn.LSTM(40, 256, 3, batch_first=True)
+            self.linear = torch.nn.Linear(256, 256)
+
+        def forward(self, mels: Any) -> Any:
+            _, (hidden, _) = self.lstm(mels)
+            raw = torch.relu(self.linear(hidden[-1]))
+            return raw / torch.norm(raw, dim=1, keepdim=True).clamp_min(1e-9)
+
+    encoder = Encoder()
+    state = torch.load(weights, map_location="cpu", weights_only=False)["model_state"]
+    encoder.load_state_dict({k: v for k, v in state.items() if k.split(".")[0] in
+                             ("lstm", "linear")})
+    encoder.eval()
+    _ENCODERS.append(encoder)
+    return encoder
+
+
+def _forward(encoder: Any, mels: Any) -> Any:
+    """Embeddings of a batch of mel windows, on :data:`THREADS` threads: the LSTM's steps are
+    small matrix products, and a second thread waiting at each of them cost more CPU time
+    than it saved (measured side by side: 1.0-1.6 s against 2.0-3.6 s for the same dialogue)."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(THREADS)
+    try:
+        with torch.inference_mode():
+            return encoder(torch.from_numpy(mels)).numpy()
+    finally:
+        torch.set_num_threads(threads)
+
+
+def cluster(embeddings: Any, seconds: Any) -> Any:
+    """A voice label per window (0, 1, … in order of first appearance); ``seconds`` is how
+    much speech each window holds. Windows of at least :data:`CLUSTER_SECONDS` make the
+    clusters (shorter ones embed less reliably), then every window joins the closest."""
+    import numpy as np
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    solid = np.nonzero(seconds >= CLUSTER_SECONDS)[0]
+    if len(solid) < 2:
+        solid = np.arange(len(embeddings))
+    if len(solid) < 2:
+        return np.zeros(len(embeddings), dtype=int)
+    tree = linkage(embeddings[solid], method="average", metric="cosine")
+    labels = np.zeros(len(embeddings), dtype=int)
+    labels[solid] = fcluster(tree, CLUSTER_DISTANCE, criterion="distance")
+    centroids = _folded(embeddings[solid], labels[solid], seconds[solid])
+    for _ in range(3):  # refine: each window to the closest centroid
+        labels = np.argmax(embeddings @ centroids.T, axis=1)
+        centroids = _folded(embeddings, labels, seconds)
+    labels = np.argmax(embeddings @ centroids.T, axis=1)
+    return _by_first_appearance(labels)
+
+
+def _centroids(embeddings: Any, labels: Any) -> Any:
+    import numpy as np
+
+    found = sorted(set(labels.tolist()))
+    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in found])
+    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
+    return centroids
+
+
+def _folded(embeddings: Any, labels: Any, seconds: Any) -> Any:
+    """The centroids of the clusters holding at least :data:`MIN_VOICE_SHARE` of the speech
+    (and :data:`MIN_VOICE_SECONDS`); smaller ones are noise, or one voice's odd moments."""
+    import numpy as np
+
+    total = float(seconds.sum())
+    found = sorted(set(labels.tolist()))
+    speech = {label: float(seconds[labels == label].sum()) for label in found}
+    keep = [label for label in found
+            if speech[label] >= max(MIN_VOICE_SECONDS, MIN_VOICE_SHARE * total)]
+    if not keep:
+        keep = [max(found, key=lambda label: speech[label])]
+    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in keep])
+    return centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
+
+
+def _by_first_appearance(labels: Any) -> Any:
+    import numpy as np
+
+    order: dict[int, int] = {}
+    for label in labels.tolist():
+        order.setdefault(label, len(order))
+    return np.array([order[label] for label in labels.tolist()], dtype=int)
+
+
+def _turns(regions: Sequence[tuple[float, float]], spans: Any,
+           labels: Any) -> list[tuple[float, float, int]]:
+    """(start, end, label) turns: a region whose windows agree is one turn; one whose windows
+    disagree is split halfway between them (a lone window between two of another voice in the
+    same region takes theirs). Turns of one voice less than a second apart are joined."""
+    turns: list[tuple[float, float, int]] = []
+    first = 0
+    for start, end in regions:
+        count = len(_window_spans(start, end))
+        own = [int(label) for label in labels[first:first + count]]
+        centres = [float(a + b) / 2 for a, b in spans[first:first + count]]
+        first += count
+        for i in range(1, len(own) - 1):
+            if own[i - 1] == own[i + 1] != own[i]:
+                own[i] = own[i - 1]
+        at = start
+        for i in range(1, len(own)):
+            if own[i] != own[i - 1]:
+                cut = (centres[i - 1] + centres[i]) / 2
+                turns.append((at, cut, own[i - 1]))
+                at = cut
+        turns.append((at, end, own[-1]))
+    return _joined(turns)
+
+
+def _joined(turns: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+    out: list[tuple[float, float, int]] = []
+    for start, end, label in turns:
+        if out and out[-1][2] == label and start - out[-1][1] < JOIN_GAP:
+            out[-1] = (out[-1][0], end, label)
+        else:
+            out.append((start, end, label))
+    return out
+
+
+def _name_turns(turns: list[tuple[float, float, int]], labels: Any, embeddings: Any,
+                voices: dict[str, Any]) -> list[Turn]:
+    """Turns with names: enrolled voices by similarity, the others "Speaker N"."""
+    names = name_voices(_centroids(embeddings, labels), voices)
+    if len(names) == 1 and names[0] is None:
+        return []
+    return [Turn(round(start, 3), round(end, 3), names[label] or f"Speaker {label + 1}")
+            for start, end, label in turns]
+
+
+def name_voices(centroids: Any, voices: dict[str, Any]) -> list[str | None]:
+    """The enrolled name for each centroid (each name used once, best matches first), None
+    for a voice no enrolled one is within :data:`NAME_SIMILARITY` of."""
+    import numpy as np
+
+    names: list[str | None] = [None] * len(centroids)
+    if not voices:
+        return names
+    known = sorted(voices)
+    similarity = centroids @ np.stack([np.asarray(voices[n], dtype=np.float32)
+                                       for n in known]).T
+    pairs = sorted(((float(similarity[i, j]), i, j) for i in range(len(centroids))
+                    for j in range(len(known))), reverse=True)
+    used: set[int] = set()
+    for score, i, j in pairs:
+        if score >= NAME_SIMILARITY and names[i] is None and j not in used:
+            names[i] = known[j]
+            used.add(j)
+    return names
+
+
+def voice_of(samples: Any, spans: Iterable[tuple[float, float]] | None = None) -> Any:
+    """One voice's embedding: the mean of its windows (within ``spans`` when given)."""
+    import numpy as np
+
+    regions = speech_regions(samples)
+    if spans is not None:
+        regions = [(max(a, s), min(b, e)) for s, e in spans for a, b in regions
+                   if min(b, e) - max(a, s) > 0.2]
+    _, embeddings = embed_windows(samples, regions)
+    if not len(embeddings):
+        raise TranscriptError("holds no speech to learn the voice from")
+    mean = embeddings.mean(axis=0)
+    return mean / np.linalg.norm(mean)
+
+
+def read_voices(folder: Path) -> dict[str, Any]:
+    """The show's enrolled voices, name → embedding; empty when none were enrolled."""
+    import numpy as np
+
+    path = folder / VOICES_FILE
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return {name: np.asarray(entry["embedding"], dtype=np.float32)
+                for name, entry in data["voices"].items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        raise TranscriptError("is damaged", path=path,
+                              hint="Delete it and enroll the voices again "
+                                   "(warcast speakers enroll)") from None
+
+
+def write_voice(folder: Path, name: str, embedding: Any, source: str) -> None:
+    """Enroll (or replace) ``name``'s voice in the show's :data:`VOICES_FILE`."""
+    path = folder / VOICES_FILE
+    data = {"version": VERSION, "voices": {}}
+    if path.is_file():
+        read_voices(folder)  # refuses a damaged file rather than overwrite it
+        data = json.loads(path.read_text(encoding="utf-8"))
+    data["voices"][name] = {"source": source,
+                            "embedding": [round(float(x), 5) for x in embedding]}
+    data["voices"] = dict(sorted(data["voices"].items()))
+    write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
+
+
+def turns_from_tracks(tracks: dict[str, Any], *, frame: float = 0.1,
+                      floor_db: float = -45.0) -> list[Turn]:
+    """Exact turns from a multitrack recording (name → that speaker's own 16 kHz track):
+    in each ``frame`` the loudest track above ``floor_db`` dBFS speaks."""
+    import numpy as np
+
+    names = sorted(tracks)
+    step = int(frame * SAMPLE_RATE)
+    length = min(len(tracks[n]) for n in names) // step * step
+    levels = np.stack([10 * np.log10(np.mean(np.square(
+        tracks[n][:length].reshape(-1, step)), axis=1) + 1e-12) for n in names])
+    loudest = np.argmax(levels, axis=0)
+    voiced = levels.max(axis=0) > floor_db
+    raw = [(i * frame, (i + 1) * frame, int(loudest[i])) for i in range(len(loudest)) if voiced[i]]
+    joined: list[tuple[float, float, int]] = []
+    for start, end, label in raw:
+        if joined and joined[-1][2] == label and start - joined[-1][1] < FILL_GAP:
+            joined[-1] = (joined[-1][0], end, label)
+        else:
+            joined.append((start, end, label))
+    return [Turn(round(s, 3), round(e, 3), names[label]) for s, e, label in _joined(joined)]
