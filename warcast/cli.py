@@ -608,8 +608,12 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (they share the members store).")
+@click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append a combined-format line per request to this file (for "
+                   "'warcast stats').")
 @click.pass_obj
-def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
+def serve(obj: Context, out: Path, host: str, port: int, workers: int,
+          access_log: Path | None) -> None:
     """Serve the site, the search API and the members' private feeds.
 
     GET /api/search?q=... searches the public index; /members/TOKEN/feed.xml is a
@@ -617,7 +621,7 @@ def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
 
     \b
     Example:
-        warcast --show episodes serve --out public --port 8000
+        warcast --show episodes serve --out public --port 8000 --access-log access.log
         curl 'http://127.0.0.1:8000/api/search?q=Essequibo&limit=5'
     """
     from warcast.server import serve as run
@@ -625,7 +629,7 @@ def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
     if not out.is_dir():
         raise click.ClickException(f"{out}: no published site. Run 'warcast publish' first.")
     obj.say(f"Serving {out} on http://{host}:{port}/ (Ctrl-C stops).")
-    run(obj.show, out, host, port, workers)
+    run(obj.show, out, host, port, workers, access_log)
 
 
 @main.group(cls=WarcastGroup)
@@ -757,3 +761,48 @@ def import_members(obj: Context, csv_file: Path) -> None:
     for item in issued:
         writer.writerow([item.name, feed_url(item.token), item.expires or ""])
     click.echo(f"{len(issued)} members added.", err=True)
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "log_format", type=click.Choice(["combined", "cloudfront", "s3"]),
+              help="The logs' format (default: recognised from each file's first lines).")
+@click.option("--by", "dimension", type=click.Choice(["episode", "day", "app", "platform"]),
+              default="episode", show_default=True, help="What to total the downloads by.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write day,episode,app,platform,downloads rows to this file.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw downloads per day into this PNG file.")
+@click.option("--page", is_flag=True,
+              help="Also write the members' stats page (served at /members/TOKEN/stats/).")
+@click.pass_obj
+def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimension: str,
+          as_json: bool, csv_file: Path | None, chart: Path | None, page: bool) -> None:
+    """Count episode downloads in access logs by the IAB Podcast Measurement v2 rules.
+
+    LOGS are nginx/Apache combined logs (and 'warcast serve --access-log'), CloudFront or S3
+    server access logs, gzipped or not. GETs of episode audio only; probes and bots left out;
+    one listener's requests for an episode within 24 hours are one download, counted once a
+    minute of audio was delivered.
+
+    \b
+    Example:
+        warcast --show episodes stats /var/log/nginx/access.log* --by app
+        warcast --show episodes stats cloudfront/*.gz --csv downloads.csv --chart downloads.png
+    """
+    import json
+
+    from warcast.audience import stats_show
+
+    counts = stats_show(obj.show, list(logs), log_format=log_format, csv_file=csv_file,
+                        chart=chart, page=page)
+    if as_json:
+        click.echo(json.dumps(counts.as_json(), ensure_ascii=False, sort_keys=False))
+        return
+    for key, n in counts.by(dimension):
+        click.echo(f"{n:>10,}  {key}")
+    left_out = ", ".join(f"{n:,} {name}" for name, n in counts.excluded.items() if n)
+    obj.say(f"{counts.total:,} downloads from {counts.lines:,} log lines"
+            + (f" (left out: {left_out})" if left_out else "") + ".")

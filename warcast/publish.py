@@ -90,8 +90,8 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
 
 
 # What a publish reads from the show folder, and what it writes there itself (left out).
-_DERIVED = (BUNDLE_DIR, ".cache", ".warcast.lock", "search.sqlite", "search-members.sqlite",
-            "members.sqlite")
+_DERIVED = (BUNDLE_DIR, ".stats", ".cache", ".warcast.lock", "search.sqlite",
+            "search-members.sqlite", "members.sqlite")
 _INPUTS_FILE = "inputs.json"
 
 
