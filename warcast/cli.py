@@ -806,3 +806,50 @@ def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimensio
     left_out = ", ".join(f"{n:,} {name}" for name, n in counts.excluded.items() if n)
     obj.say(f"{counts.total:,} downloads from {counts.lines:,} log lines"
             + (f" (left out: {left_out})" if left_out else "") + ".")
+
+
+@main.command()
+@click.argument("target")
+@click.option("--out", default="public", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The published site.")
+@click.option("--endpoint", metavar="URL",
+              help="S3 endpoint of another provider (R2, B2, MinIO, SeaweedFS…).")
+@click.option("--profile", help="AWS profile for S3 (default: AWS_PROFILE, then the usual "
+              "AWS_* variables and files).")
+@click.option("--dry-run", is_flag=True, help="List what would be sent and removed; send nothing.")
+@click.option("--no-ping", is_flag=True, help="Do not tell WebSub hubs or Podping.")
+@quiet_option
+@click.pass_obj
+def deploy(obj: Context, target: str, out: Path, endpoint: str | None, profile: str | None,
+           dry_run: bool, no_ping: bool) -> None:
+    """Upload the published site to S3-compatible storage or to a server over SSH.
+
+    TARGET is s3://BUCKET/PREFIX or ssh://USER@HOST[:PORT]/FOLDER (or USER@HOST:FOLDER).
+    Only changed files are sent (checksums): the media first, the feed last, stale files
+    removed after it; run it again to resume. Then the WebSub hubs and Podping named in
+    show.toml ([notify]) are told, once per change of the feed.
+
+    \b
+    Example:
+        warcast --show episodes deploy s3://pod-bucket/warcast --profile pod
+        warcast --show episodes deploy s3://site --endpoint https://ACCOUNT.r2.cloudflarestorage.com
+        warcast --show episodes deploy ssh://deploy@web.example.org/var/www/pod --dry-run
+    """
+    from warcast.deployment import deploy as run
+
+    report = run(obj.show, out, target, dry_run=dry_run, endpoint=endpoint, profile=profile,
+                 notify=not no_ping)
+    verb = "would send" if dry_run else "sent"
+    if dry_run:
+        for rel in report.sent:
+            obj.say(f"send {rel}")
+        for rel in report.removed:
+            obj.say(f"remove {rel}")
+    obj.say(f"{report.target}: {verb} {len(report.sent)} files, {report.unchanged} unchanged, "
+            f"{len(report.removed)} {'to remove' if dry_run else 'removed'}.")
+    if report.pings is not None:
+        for name in report.pings.sent:
+            obj.say(f"Told {name}.")
+        for name in report.pings.failed:
+            click.echo(f"warning: could not tell {name}; the next deploy tries again",
+                       err=True)
