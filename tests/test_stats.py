@@ -84,12 +84,14 @@ def _line(fmt: str, request: dict) -> str:
                 f'"{r["agent"]}" - s9lz= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader '
                 f"warcast-media.s3.amazonaws.com TLSv1.2 - -")
     t = dt.datetime.fromtimestamp(r["t"], dt.UTC)
-    return "\t".join([f"{t:%Y-%m-%d}", f"{t:%H:%M:%S}", "IAD89-C1", str(r["bytes"]), r["ip"],
+    # sc-bytes with the response headers, sc-content-len the body (field 31)
+    return "\t".join([f"{t:%Y-%m-%d}", f"{t:%H:%M:%S}", "IAD89-C1", str(r["bytes"] + 380),
+                      r["ip"],
                       r["method"], "d111111abcdef8.cloudfront.net", r["path"],
                       str(r["status"]), "-", quote(r["agent"]), "-", "-", "Miss", "x", "h",
                       "https", "200", "0.1", "-", "TLSv1.3", "TLS_AES_128_GCM_SHA256", "Miss",
-                      "HTTP/2.0", "-", "-", "51234", "0.05", "Miss", "audio/mpeg", "-", "-",
-                      "-"])
+                      "HTTP/2.0", "-", "-", "51234", "0.05", "Miss", "audio/mpeg",
+                      str(r["bytes"]), "-", "-"])
 
 
 def _synthetic(wanted, fmt: str, rng: random.Random, listeners: int) -> list[dict]:

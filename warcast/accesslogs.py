@@ -65,7 +65,11 @@ FORMATS = {
             r"[^\t]*\t([^\t]*)\t(\d{3}|-)\t[^\t]*\t([^\t]*)",
             "%Y-%m-%d\t%H:%M:%S",
             "Amazon CloudFront standard logs (tab-separated, W3C)",
-            {"time": f"{_tab(1)} || chr(9) || {_tab(2)}", "bytes": _tab(4), "ip": _tab(5),
+            # sc-bytes counts the response headers too: the body is sc-content-len (field
+            # 31, in logs since 2019) when the transfer completed, so the smaller of the two.
+            {"time": f"{_tab(1)} || chr(9) || {_tab(2)}",
+             "bytes": f"least(TRY_CAST({_tab(4)} AS BIGINT), coalesce(TRY_CAST({_tab(31)} AS "
+                      f"BIGINT), TRY_CAST({_tab(4)} AS BIGINT)))::VARCHAR", "ip": _tab(5),
              "method": _tab(6), "path": _tab(8), "status": _tab(9),
              "agent": f"url_decode({_tab(11)})"},
             separator="\t"),
