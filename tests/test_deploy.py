@@ -395,3 +395,19 @@ def test_deploy_bad_input_is_one_line(cli: Cli, tmp_path: Path) -> None:
                          capture_output=True, text=True, env=env)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1 and "s3://site" in run.stderr
+
+
+def test_notify_settings_are_checked(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
+    from warcast.show import load_show
+
+    with (cli.show / "show.toml").open("a") as handle:
+        handle.write('\n[notify]\npodping_url = "https://podping.example/"\n')
+    monkeypatch.delenv("WARCAST_PODPING_TOKEN", raising=False)
+    result = cli("publish", "--out", str(cli.show.parent / "public"))
+    assert result.exit_code == 1
+    assert "key 'notify.podping_token': is needed with the other one" in result.output
+    monkeypatch.setenv("WARCAST_PODPING_TOKEN", "from-the-environment")
+    assert load_show(cli.show).podping == ("https://podping.example/", "from-the-environment")
+    feed = cli("publish", "--out", str(cli.show.parent / "public"))
+    assert feed.exit_code == 0, feed.output
+    assert 'rel="hub"' not in (cli.show.parent / "public" / "feed.xml").read_text()

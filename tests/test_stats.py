@@ -4,6 +4,7 @@ against a reference computed here request by request, and a short log counted by
 from __future__ import annotations
 
 import datetime as dt
+import gzip
 import json
 import random
 import subprocess
@@ -163,9 +164,10 @@ def test_counts_equal_the_reference_on_three_formats(tmp_path: Path, wanted) -> 
     for fmt, listeners in (("combined", 900), ("cloudfront", 500), ("s3", 400)):
         part = _synthetic(wanted, fmt, rng, listeners)
         part.sort(key=lambda r: r["t"])
-        log = tmp_path / f"{fmt}.log"
         header = "#Version: 1.0\n#Fields: date time ...\n" if fmt == "cloudfront" else ""
-        log.write_text(header + "\n".join(_line(fmt, r) for r in part) + "\n")
+        text = header + "\n".join(_line(fmt, r) for r in part) + "\n"
+        log = tmp_path / f"{fmt}.log{'.gz' if fmt == 'cloudfront' else ''}"   # as delivered
+        log.write_bytes(gzip.compress(text.encode()) if log.suffix == ".gz" else text.encode())
         assert detect(log).name == fmt
         requests += part
         logs.append(log)

@@ -7,6 +7,7 @@ comes from here; nothing here is derived from audio or written back, except the
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -161,11 +162,14 @@ def _notify(table: SourceTable | None) -> dict:
     hubs = table.strings("websub_hubs")
     for index, hub in enumerate(hubs):
         check_url(hub, lambda message, i=index: table.error(f"websub_hubs[{i}]", message))
-    url, token = table.optional_url("podping_url"), table.optional_text("podping_token")
+    url = table.optional_url("podping_url")
+    # The token may stay out of show.toml (which may be shared): the environment gives it.
+    token = os.environ.get("WARCAST_PODPING_TOKEN") or table.optional_text("podping_token")
     if (url is None) != (token is None):
         raise table.error("podping_url" if url is None else "podping_token",
                           "is needed with the other one",
-                          "Podping needs both podping_url and podping_token")
+                          "Podping needs podping_url and a token (podping_token, or "
+                          "WARCAST_PODPING_TOKEN in the environment)")
     return {"hubs": hubs, "podping": (url, token) if url and token else None}
 
 
