@@ -312,6 +312,7 @@ def test_serve_access_log_is_counted_and_the_page_is_for_members(cli, tmp_path: 
     finally:
         server.terminate()
         server.wait(timeout=10)
+    assert token not in log.read_text() and "/members/-/stats/" in log.read_text()
     data = json.loads(cli("stats", str(log), "--json").output)
     assert data["by_app"] == {"AntennaPod": 1}
     assert data["excluded"]["probe"] == 1 and data["excluded"]["bot"] == 1

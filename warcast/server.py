@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -219,6 +220,9 @@ def _filters(params: Any) -> dict[str, Any]:
     return filters
 
 
+_MEMBER_PATH = re.compile(r"^/members/[^/?]*")
+
+
 class AccessLog:
     """ASGI middleware appending one combined-format line per request to a file (what
     ``warcast stats`` reads): client, UTC time, request line, status, body bytes sent,
@@ -251,6 +255,8 @@ class AccessLog:
                    for k, v in scope.get("headers", [])}
         client = (scope.get("client") or ("-", 0))[0]
         target = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+        # A member's token is a secret (stored only as a digest): never in a log.
+        target = _MEMBER_PATH.sub("/members/-", target)
         if scope.get("query_string"):
             target += "?" + scope["query_string"].decode("latin-1")
         stamp = dt.datetime.now(dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
