@@ -316,3 +316,48 @@ def test_serve_access_log_is_counted_and_the_page_is_for_members(cli, tmp_path: 
     data = json.loads(cli("stats", str(log), "--json").output)
     assert data["by_app"] == {"AntennaPod": 1}
     assert data["excluded"]["probe"] == 1 and data["excluded"]["bot"] == 1
+
+
+def test_kept_counts_join_downloads_across_runs_and_forget_addresses(tmp_path: Path,
+                                                                     wanted) -> None:
+    from warcast.tallies import STORE_FILE, Tally
+
+    rng = random.Random(7)
+    requests = sorted(_synthetic(wanted, "combined", rng, 700), key=lambda r: r["t"])
+    assert len(requests) >= 5000
+    times = [r["t"] for r in requests]
+    cuts = [times[len(times) // 3] + 1234, times[2 * len(times) // 3] + 4321]   # not midnight
+    parts = [[r for r in requests if r["t"] < cuts[0]],
+             [r for r in requests if cuts[0] <= r["t"] < cuts[1]],
+             [r for r in requests if r["t"] >= cuts[1]]]
+    logs = []
+    for number, part in enumerate(parts):
+        log = tmp_path / f"access.log.{number}"
+        log.write_text("\n".join(_line("combined", r) for r in part) + "\n")
+        logs.append(log)
+    expected = _reference(requests)
+    store = tmp_path / "show"
+    store.mkdir()
+    salts_seen: set[str] = set()
+    for log in logs:
+        tally = Tally(store)
+        try:
+            counts = count_logs([log], wanted, tally=tally)
+            salts_seen |= {row[0] for row in tally.db.execute("SELECT salt FROM salts")}
+            assert tally.db.execute("SELECT count(*) FROM salts").fetchone()[0] <= 2
+        finally:
+            tally.close()
+    assert counts.rows == expected                 # the same as one run over every log
+    assert count_logs(logs, wanted).rows == expected
+    tally = Tally(store)
+    try:
+        again = count_logs([logs[0]], wanted, tally=tally)
+        assert again.skipped == [str(logs[0])] and again.rows == expected
+        kept_salts = {row[0] for row in tally.db.execute("SELECT salt FROM salts")}
+    finally:
+        tally.close()
+    data = (store / STORE_FILE).read_bytes()
+    assert not any(r["ip"].encode() in data for r in requests)      # no address, ever
+    assert not any(agent[0][:20].encode() in data for agent in AGENTS)
+    forgotten = salts_seen - kept_salts
+    assert len(forgotten) >= 4 and not any(salt.encode() in data for salt in forgotten)

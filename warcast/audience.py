@@ -23,9 +23,10 @@ CHART_SIZE = (960, 360)
 
 def stats_show(show_folder: Path, logs: list[Path], *, log_format: str | None = None,
                csv_file: Path | None = None, chart: Path | None = None,
-               page: bool = False) -> Counts:
-    """Count the show's downloads in ``logs`` and write the reports asked for."""
-    counts = count(show_folder, logs, log_format=log_format)
+               page: bool = False, keep: bool = False) -> Counts:
+    """Count the show's downloads in ``logs`` (added to the kept counts with ``keep``) and
+    write the reports asked for."""
+    counts = count(show_folder, logs, log_format=log_format, keep=keep)
     if csv_file is not None:
         _write(csv_file, counts.as_csv().encode("utf-8"))
     if chart is not None:

@@ -777,9 +777,13 @@ def import_members(obj: Context, csv_file: Path) -> None:
               help="Also draw downloads per day into this PNG file.")
 @click.option("--page", is_flag=True,
               help="Also write the members' stats page (served at /members/TOKEN/stats/).")
+@click.option("--keep", is_flag=True,
+              help="Add to the counts kept in the show (downloads.sqlite) and report those: "
+                   "give each day's logs as they come; files counted before are skipped.")
 @click.pass_obj
 def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimension: str,
-          as_json: bool, csv_file: Path | None, chart: Path | None, page: bool) -> None:
+          as_json: bool, csv_file: Path | None, chart: Path | None, page: bool,
+          keep: bool) -> None:
     """Count episode downloads in access logs by the IAB Podcast Measurement v2 rules.
 
     LOGS are nginx/Apache combined logs (and 'warcast serve --access-log'), CloudFront or S3
@@ -791,16 +795,19 @@ def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimensio
     Example:
         warcast --show episodes stats /var/log/nginx/access.log* --by app
         warcast --show episodes stats cloudfront/*.gz --csv downloads.csv --chart downloads.png
+        warcast --show episodes stats /var/log/nginx/access.log.1 --keep --page
     """
     import json
 
     from warcast.audience import stats_show
 
     counts = stats_show(obj.show, list(logs), log_format=log_format, csv_file=csv_file,
-                        chart=chart, page=page)
+                        chart=chart, page=page, keep=keep)
     if as_json:
         click.echo(json.dumps(counts.as_json(), ensure_ascii=False, sort_keys=False))
         return
+    for name in counts.skipped:
+        click.echo(f"note: {name} was counted before; skipped", err=True)
     for key, n in counts.by(dimension):
         click.echo(f"{n:>10,}  {key}")
     left_out = ", ".join(f"{n:,} {name}" for name, n in counts.excluded.items() if n)

@@ -35,6 +35,7 @@ import tempfile
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from warcast.accesslogs import FORMATS, GROUPS, LogFormat, detect
@@ -43,6 +44,9 @@ from warcast.errors import StatsError
 from warcast.layout import Layout
 from warcast.show import load_show
 from warcast.useragents import classify
+
+if TYPE_CHECKING:
+    from warcast.tallies import Tally
 
 WINDOW_SECONDS = 24 * 3600     # one listener's requests for one episode within this are joined
 MINUTE_SECONDS = 60            # a download counts once this much audio was delivered
@@ -70,6 +74,7 @@ class Counts:
     lines: int = 0
     excluded: dict[str, int] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)    # counted by an earlier --keep run
 
     @property
     def total(self) -> int:
@@ -87,6 +92,7 @@ class Counts:
 
     def as_json(self) -> dict:
         return {"downloads": self.total, "lines": self.lines, "files": self.files,
+                "skipped": self.skipped,
                 "excluded": {name: self.excluded.get(name, 0) for name in EXCLUDED},
                 **{f"by_{name}": dict(self.by(name)) for name in DIMENSIONS},
                 "rows": [dict(zip([*DIMENSIONS, "downloads"], row, strict=True))
@@ -135,20 +141,43 @@ def _tag_header(path: Path) -> int:
 
 
 def count(show_folder: Path, logs: list[Path], *, log_format: str | None = None,
-          threads: int | None = None) -> Counts:
+          threads: int | None = None, keep: bool = False) -> Counts:
     """Count the show's episode downloads in ``logs`` (each file's format recognised, unless
-    ``log_format`` names it)."""
+    ``log_format`` names it). With ``keep``, add them to the counts kept in the show folder
+    (:mod:`warcast.tallies`) and report those."""
     show = load_show(show_folder)
     episodes = load_episodes(show)
-    return count_logs(logs, targets(episodes, Layout(show)), log_format=log_format,
-                      threads=threads)
+    tally = None
+    if keep:
+        from warcast.tallies import Tally
+
+        tally = Tally(show_folder)
+    try:
+        return count_logs(logs, targets(episodes, Layout(show)), log_format=log_format,
+                          threads=threads, tally=tally)
+    finally:
+        if tally is not None:
+            tally.close()
 
 
 def count_logs(logs: list[Path], wanted: list[Target], *, log_format: str | None = None,
-               threads: int | None = None) -> Counts:
-    """Count downloads of ``wanted`` in ``logs`` by the rules in this module's docstring."""
+               threads: int | None = None, tally: Tally | None = None) -> Counts:
+    """Count downloads of ``wanted`` in ``logs`` by the rules in this module's docstring
+    (added to ``tally``'s kept counts when given: files counted before are skipped)."""
     if not logs:
         raise StatsError("no log files given", hint="Name one or more access logs")
+    digests: list[str] = []
+    skipped: list[str] = []
+    if tally is not None:
+        from warcast.tallies import log_digest
+
+        named = {log: _digest(log, log_digest) for log in logs}
+        known = tally.known(list(named.values()))
+        skipped = [str(log) for log, digest in named.items() if digest in known]
+        logs = [log for log, digest in named.items() if digest not in known]
+        digests = [named[log] for log in logs]
+        if not logs:
+            return _kept(Counts(skipped=skipped), tally)
     by_format: dict[str, list[Path]] = {}
     for log in logs:
         fmt = FORMATS[log_format] if log_format else detect(log)
@@ -160,7 +189,9 @@ def count_logs(logs: list[Path], wanted: list[Target], *, log_format: str | None
         db = duckdb.connect(config={"threads": threads or os.cpu_count() or 1,
                                     "temp_directory": spill})
         try:
-            return _count(db, by_format, wanted, logs)
+            counts = _count(db, by_format, wanted, logs, tally, digests)
+            counts.skipped = skipped
+            return counts
         except duckdb.Error as exc:
             raise StatsError(f"cannot read the logs: {str(exc).splitlines()[0]}",
                              path=logs[0] if len(logs) == 1 else None,
@@ -171,8 +202,24 @@ def count_logs(logs: list[Path], wanted: list[Target], *, log_format: str | None
         shutil.rmtree(spill, ignore_errors=True)
 
 
+def _digest(log: Path, digest) -> str:  # type: ignore[no-untyped-def]
+    try:
+        return digest(log)
+    except FileNotFoundError:
+        raise StatsError("log file not found", path=log) from None
+    except OSError as exc:
+        raise StatsError(f"cannot read the log: {exc.strerror}", path=log) from None
+
+
+def _kept(counts: Counts, tally: Tally) -> Counts:
+    epoch = dt.date(1970, 1, 1)
+    counts.rows = [((epoch + dt.timedelta(days=day)).isoformat(), episode, app, platform, n)
+                   for day, episode, app, platform, n in tally.rows()]
+    return counts
+
+
 def _count(db, by_format: dict[str, list[Path]], wanted: list[Target],  # type: ignore[no-untyped-def]
-           logs: list[Path]) -> Counts:
+           logs: list[Path], tally: Tally | None, digests: list[str]) -> Counts:
     counts = Counts(files=[str(log) for log in logs])
     db.execute("CREATE TEMP TABLE targets (name VARCHAR, episode VARCHAR, minute BIGINT)")
     db.executemany("INSERT INTO targets VALUES (?, ?, ?)",
@@ -185,11 +232,13 @@ def _count(db, by_format: dict[str, list[Path]], wanted: list[Target],  # type: 
                     WHEN status NOT IN ('200', '206') THEN 2 ELSE 9 END AS reason,
                CASE WHEN reason = 9 THEN hash(?, ip, agent) END AS listener,
                CASE WHEN reason = 9 THEN agent END AS agent,
+               CASE WHEN reason = 9 THEN {"ip" if tally else "NULL::VARCHAR"} END AS ip,
                CASE WHEN reason = 9 THEN parse_filename(split_part(path, '?', 1)) END AS name,
                t, bytes
         FROM ({" UNION ALL ".join(reads)})""", [salt])
     reasons = dict(db.execute("SELECT reason, count(*) FROM requests GROUP BY reason")
                    .fetchall())
+    newest = db.execute("SELECT coalesce(max(t), 0) FROM requests").fetchone()[0]
     counts.lines = sum(reasons.values())
     for code, label in enumerate(EXCLUDED[:3]):
         counts.excluded[label] = reasons.get(code, 0)
@@ -201,7 +250,8 @@ def _count(db, by_format: dict[str, list[Path]], wanted: list[Target],  # type: 
                    [(a, (k := classify(a)).app, k.platform, k.bot) for a in agents])
     db.execute("""
         CREATE TEMP TABLE candidates AS
-        SELECT r.listener, x.episode, r.t, r.bytes, a.app, a.platform, a.bot, x.minute
+        SELECT r.listener, x.episode, r.t, r.bytes, a.app, a.platform, a.bot, x.minute,
+               r.ip, CASE WHEN r.ip IS NOT NULL THEN r.agent END AS agent
         FROM requests r JOIN targets x ON r.name = x.name JOIN agents a ON r.agent = a.agent
         WHERE r.reason = 9""")
     episodes, probes = db.execute(
@@ -214,10 +264,18 @@ def _count(db, by_format: dict[str, list[Path]], wanted: list[Target],  # type: 
     counts.excluded["probe"] = probes
     counts.excluded["bot"] = bots
     db.execute("DROP TABLE requests")
+    if tally is not None:
+        from warcast.tallies import carry, close_run
+
+        newest = max(newest, tally.load(db))
+        carry(db)
     sessions = _sessions(db)
     counts.excluded["joined"] = kept - bots - sessions
     counts.excluded["under a minute"] = db.execute(
         "SELECT count(*) FROM sessions WHERE delivered < minute").fetchone()[0]
+    if tally is not None:
+        tally.save(db, close_run(db, newest), digests, newest)
+        return _kept(counts, tally)
     rows = db.execute("""
         SELECT (start // 86400)::BIGINT AS day, episode, app, platform, count(*)
         FROM sessions WHERE delivered >= minute
@@ -265,7 +323,7 @@ def _sessions(db) -> int:  # type: ignore[no-untyped-def]
     db.execute("""
         CREATE TEMP TABLE sessions (listener UBIGINT, episode VARCHAR, start BIGINT,
                                     app VARCHAR, platform VARCHAR, delivered BIGINT,
-                                    minute BIGINT)""")
+                                    minute BIGINT, ip VARCHAR, agent VARCHAR)""")
     db.execute("CREATE TEMP TABLE open AS SELECT * EXCLUDE (bot) FROM candidates "
                "WHERE NOT bot")
     db.execute("DROP TABLE candidates")
@@ -279,7 +337,7 @@ def _sessions(db) -> int:  # type: ignore[no-untyped-def]
         db.execute("""
             INSERT INTO sessions
             SELECT listener, episode, start, any_value(app), any_value(platform),
-                   sum(bytes), any_value(minute)
+                   sum(bytes), any_value(minute), any_value(ip), any_value(agent)
             FROM marked WHERE inside GROUP BY listener, episode, start""")
         db.execute("DROP TABLE open")
         db.execute("CREATE TEMP TABLE open AS SELECT * EXCLUDE (inside, start) FROM marked "

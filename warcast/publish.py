@@ -91,7 +91,7 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
 
 # What a publish reads from the show folder, and what it writes there itself (left out).
 _DERIVED = (BUNDLE_DIR, ".stats", ".cache", ".warcast.lock", "search.sqlite",
-            "search-members.sqlite", "members.sqlite")
+            "search-members.sqlite", "members.sqlite", "downloads.sqlite")
 _INPUTS_FILE = "inputs.json"
 
 
