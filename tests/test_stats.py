@@ -361,3 +361,28 @@ def test_kept_counts_join_downloads_across_runs_and_forget_addresses(tmp_path: P
     assert not any(agent[0][:20].encode() in data for agent in AGENTS)
     forgotten = salts_seen - kept_salts
     assert len(forgotten) >= 4 and not any(salt.encode() in data for salt in forgotten)
+
+
+def test_cli_keep_adds_each_log_once(cli, tmp_path: Path) -> None:
+    show = load_show(cli.show)
+    essequibo = targets(load_episodes(show), Layout(show))[0]
+
+    def log(name: str, when: str, listeners: range | list[int]) -> Path:
+        path = tmp_path / name
+        path.write_text("".join(
+            f'10.0.0.{n} - - [{when} +0000] "GET /media/{essequibo.name} '
+            f'HTTP/1.1" 206 400000 "-" "AntennaPod/3.4.0"\n' for n in listeners))
+        return path
+
+    first = log("access.log.2", "01/Nov/2026:23:00:00", range(5))
+    # The next day's log: listeners 0-2 fetch the rest of the same download (within 24 h),
+    # 7 and 8 are new and fetch only half a minute.
+    second = log("access.log.1", "02/Nov/2026:22:59:59", [0, 1, 2, 7, 8])
+    result = cli("stats", str(first), "--keep", "--json")
+    assert json.loads(result.output)["downloads"] == 0        # 400,000 bytes each so far
+    result = cli("stats", str(second), "--keep", "--json")
+    assert json.loads(result.output)["by_day"] == {"2026-11-01": 3}
+    again = cli("stats", str(first), str(second), "--keep")
+    assert again.exit_code == 0 and "was counted before; skipped" in again.output
+    assert again.output.splitlines()[-2].split() == ["3", essequibo.episode]
+    assert (cli.show / "downloads.sqlite").is_file()
