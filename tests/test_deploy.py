@@ -4,6 +4,7 @@ local HTTP server."""
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import os
 import re
@@ -65,6 +66,28 @@ def _ports(count: int) -> list[int]:
     return found
 
 
+def _bucket_ready(endpoint: str, seconds: float = 60.0) -> None:
+    """Wait until the bucket exists: SeaweedFS answers S3 requests a moment before the
+    bucket named on its command line is made (then make it here)."""
+    import boto3
+    import botocore.exceptions
+
+    client = boto3.client("s3", endpoint_url=endpoint)
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            client.head_bucket(Bucket="site")
+            return
+        except botocore.exceptions.ClientError:
+            with contextlib.suppress(botocore.exceptions.ClientError):
+                client.create_bucket(Bucket="site")
+        except botocore.exceptions.BotoCoreError:
+            pass
+        if time.monotonic() > deadline:
+            raise RuntimeError("the SeaweedFS bucket did not appear")
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A SeaweedFS server (``weed mini``) with a bucket ``site``; yields its S3 endpoint."""
@@ -84,6 +107,7 @@ def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     os.environ.update(CREDENTIALS)
     try:
         _wait(f"{endpoint}/site")
+        _bucket_ready(endpoint)
         yield endpoint
     finally:
         server.terminate()
