@@ -7,8 +7,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
-SYSTEM_TOOLS := espeak-ng sox ffmpeg ffprobe chromium chromedriver
-SYSTEM_PACKAGES := espeak-ng sox ffmpeg chromium chromium-driver
+SYSTEM_TOOLS := espeak-ng sox ffmpeg ffprobe chromium chromedriver /usr/sbin/sshd ssh ssh-keygen rsync
+SYSTEM_PACKAGES := espeak-ng sox ffmpeg chromium chromium-driver openssh-server openssh-client rsync
 
 .PHONY: demo test install install-test system-packages sample lint clean screenshot
 
@@ -45,7 +45,7 @@ tests/js/node_modules: tests/js/package.json tests/js/package-lock.json
 	touch $@
 
 # Tools for the tests (speech synthesis, encoding, ffprobe; Chromium and its driver for the
-# page tests). Installed with apt-get
+# page tests; sshd, ssh and rsync for the deploy tests). Installed with apt-get
 # when missing: directly as root, through sudo otherwise.
 system-packages:
 	@missing=; for tool in $(SYSTEM_TOOLS); do command -v $$tool >/dev/null || missing=1; done; \

@@ -4,7 +4,7 @@ Rendering an episode (five transcript formats, its page, its search source page)
 than checking whether its inputs changed, so publish keys each episode's rendered files by a
 digest of everything they depend on (the episode's files, the show's settings, its links, the
 templates and static files, warcast itself) and renders only what is new. The cache is derived
-data in ``<show>/.cache/render.sqlite``: deleting it only makes the next publish slower.
+data in ``<show>/.warcast/cache/render.sqlite``: deleting it only makes the next publish slower.
 Entries not used by a publish are dropped at its end, so the cache holds one catalog.
 """
 

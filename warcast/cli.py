@@ -705,8 +705,12 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
               help="Server processes (they share the members store).")
+@click.option("--access-log", type=click.Path(dir_okay=False, path_type=Path),
+              help="Append a combined-format line per request to this file (for "
+                   "'warcast stats').")
 @click.pass_obj
-def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
+def serve(obj: Context, out: Path, host: str, port: int, workers: int,
+          access_log: Path | None) -> None:
     """Serve the site, the search API and the members' private feeds.
 
     GET /api/search?q=... searches the public index; /members/TOKEN/feed.xml is a
@@ -714,7 +718,7 @@ def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
 
     \b
     Example:
-        warcast --show episodes serve --out public --port 8000
+        warcast --show episodes serve --out public --port 8000 --access-log access.log
         curl 'http://127.0.0.1:8000/api/search?q=Essequibo&limit=5'
     """
     from warcast.server import serve as run
@@ -722,7 +726,7 @@ def serve(obj: Context, out: Path, host: str, port: int, workers: int) -> None:
     if not out.is_dir():
         raise click.ClickException(f"{out}: no published site. Run 'warcast publish' first.")
     obj.say(f"Serving {out} on http://{host}:{port}/ (Ctrl-C stops).")
-    run(obj.show, out, host, port, workers)
+    run(obj.show, out, host, port, workers, access_log)
 
 
 @main.group(cls=WarcastGroup)
@@ -854,3 +858,102 @@ def import_members(obj: Context, csv_file: Path) -> None:
     for item in issued:
         writer.writerow([item.name, feed_url(item.token), item.expires or ""])
     click.echo(f"{len(issued)} members added.", err=True)
+
+
+@main.command()
+@click.argument("logs", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "log_format", type=click.Choice(["combined", "cloudfront", "s3"]),
+              help="The logs' format (default: recognised from each file's first lines).")
+@click.option("--by", "dimension", type=click.Choice(["episode", "day", "app", "platform"]),
+              default="episode", show_default=True, help="What to total the downloads by.")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object, for scripts.")
+@click.option("--csv", "csv_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also write day,episode,app,platform,downloads rows to this file.")
+@click.option("--chart", type=click.Path(dir_okay=False, path_type=Path),
+              help="Also draw downloads per day into this PNG file.")
+@click.option("--page", is_flag=True,
+              help="Also write the members' stats page (served at /members/TOKEN/stats/).")
+@click.option("--keep", is_flag=True,
+              help="Add to the counts kept in the show (downloads.sqlite) and report those: "
+                   "give each day's logs as they come; files counted before are skipped.")
+@click.pass_obj
+def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimension: str,
+          as_json: bool, csv_file: Path | None, chart: Path | None, page: bool,
+          keep: bool) -> None:
+    """Count episode downloads in access logs by the IAB Podcast Measurement v2 rules.
+
+    LOGS are nginx/Apache combined logs (and 'warcast serve --access-log'), CloudFront or S3
+    server access logs, gzipped or not. GETs of episode audio only; probes and bots left out;
+    one listener's requests for an episode within 24 hours are one download, counted once a
+    minute of audio was delivered.
+
+    \b
+    Example:
+        warcast --show episodes stats /var/log/nginx/access.log* --by app
+        warcast --show episodes stats cloudfront/*.gz --csv downloads.csv --chart downloads.png
+        warcast --show episodes stats /var/log/nginx/access.log.1 --keep --page
+    """
+    import json
+
+    from warcast.audience import stats_show
+
+    counts = stats_show(obj.show, list(logs), log_format=log_format, csv_file=csv_file,
+                        chart=chart, page=page, keep=keep)
+    if as_json:
+        click.echo(json.dumps(counts.as_json(), ensure_ascii=False, sort_keys=False))
+        return
+    for name in counts.skipped:
+        click.echo(f"note: {name} was counted before; skipped", err=True)
+    for key, n in counts.by(dimension):
+        click.echo(f"{n:>10,}  {key}")
+    left_out = ", ".join(f"{n:,} {name}" for name, n in counts.excluded.items() if n)
+    obj.say(f"{counts.total:,} downloads from {counts.lines:,} log lines"
+            + (f" (left out: {left_out})" if left_out else "") + ".")
+
+
+@main.command()
+@click.argument("target")
+@click.option("--out", default="public", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path), help="The published site.")
+@click.option("--endpoint", metavar="URL",
+              help="S3 endpoint of another provider (R2, B2, MinIO, SeaweedFS…).")
+@click.option("--profile", help="AWS profile for S3 (default: AWS_PROFILE, then the usual "
+              "AWS_* variables and files).")
+@click.option("--dry-run", is_flag=True, help="List what would be sent and removed; send nothing.")
+@click.option("--no-ping", is_flag=True, help="Do not tell WebSub hubs or Podping.")
+@quiet_option
+@click.pass_obj
+def deploy(obj: Context, target: str, out: Path, endpoint: str | None, profile: str | None,
+           dry_run: bool, no_ping: bool) -> None:
+    """Upload the published site to S3-compatible storage or to a server over SSH.
+
+    TARGET is s3://BUCKET/PREFIX or ssh://USER@HOST[:PORT]/FOLDER (or USER@HOST:FOLDER).
+    Only changed files are sent (checksums): the media first, the feed last, stale files
+    removed after it; run it again to resume. Then the WebSub hubs and Podping named in
+    show.toml ([notify]) are told, once per change of the feed.
+
+    \b
+    Example:
+        warcast --show episodes deploy s3://pod-bucket/warcast --profile pod
+        warcast --show episodes deploy s3://site --endpoint https://ACCOUNT.r2.cloudflarestorage.com
+        warcast --show episodes deploy ssh://deploy@web.example.org/var/www/pod --dry-run
+    """
+    from warcast.deployment import deploy as run
+
+    report = run(obj.show, out, target, dry_run=dry_run, endpoint=endpoint, profile=profile,
+                 notify=not no_ping)
+    verb = "would send" if dry_run else "sent"
+    if dry_run:
+        for rel in report.sent:
+            obj.say(f"send {rel}")
+        for rel in report.removed:
+            obj.say(f"remove {rel}")
+    obj.say(f"{report.target}: {verb} {len(report.sent)} files, {report.unchanged} unchanged, "
+            f"{len(report.removed)} {'to remove' if dry_run else 'removed'}.")
+    if report.pings is not None:
+        for name in report.pings.sent:
+            obj.say(f"Told {name}.")
+        for name in report.pings.failed:
+            click.echo(f"warning: could not tell {name}; the next deploy tries again",
+                       err=True)

@@ -74,3 +74,11 @@ class MemberError(WarcastError):
 
 class BusyError(WarcastError):
     """Another warcast command is writing to the same show."""
+
+
+class StatsError(WarcastError):
+    """An access log cannot be read, or download counts cannot be made or written."""
+
+
+class DeployError(WarcastError):
+    """The published site cannot be uploaded, or the apps cannot be told about it."""

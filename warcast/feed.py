@@ -15,7 +15,7 @@ from warcast.articles import RelatedArticle
 from warcast.chapters import CHAPTERS_MIME
 from warcast.episodes import Episode
 from warcast.layout import Layout
-from warcast.namespaces import EXTENSIONS, Fragment, Node, node
+from warcast.namespaces import EXTENSIONS, AtomLink, Fragment, Node, node
 from warcast.show import Person, Show
 from warcast.transcripts import TRANSCRIPT_FORMATS
 
@@ -46,7 +46,9 @@ def build_feed(show: Show, episodes: list[Episode], layout: Layout,
     from feedgen.feed import FeedGenerator
 
     if members:
-        show = replace(show, block=True, feed_url=layout.feed_url)  # type: ignore[attr-defined]
+        # No WebSub hubs: a members' feed is never announced anywhere.
+        show = replace(show, block=True, feed_url=layout.feed_url,  # type: ignore[attr-defined]
+                       hubs=())
     chosen = episodes if members else public_episodes(episodes)
     listed = sorted(chosen, key=lambda e: (e.published, e.ordinal), reverse=True)
     generator = FeedGenerator()
@@ -77,6 +79,7 @@ def _channel(generator, show: Show, layout: Layout, listed: list[Episode]) -> No
         generator.pubDate(latest)
     generator.itunes.add(*_itunes_channel(show, layout))
     generator.podcast.add(*_podcast_channel(show))
+    generator.podcast.add(*(AtomLink(hub, "hub") for hub in show.hubs))   # WebSub
     if show.feed_xml:
         generator.podcast.add(Fragment(show.feed_xml))
     if latest is None:

@@ -59,6 +59,19 @@ class Fragment:
             parent.append(element)
 
 
+@dataclass(frozen=True)
+class AtomLink:
+    """A channel ``atom:link`` beside the self link feedgen writes: a WebSub hub."""
+
+    href: str
+    rel: str
+
+    def build(self, parent: etree._Element) -> None:
+        element = etree.SubElement(parent, "{http://www.w3.org/2005/Atom}link")
+        element.set("href", self.href)
+        element.set("rel", self.rel)
+
+
 def parse_fragment(xml: str) -> list[etree._Element]:
     """The elements of a ``feed_xml`` fragment, parsed safely (no DTD, no entities).
 
@@ -103,9 +116,9 @@ class _NodeHolder:
     prefix = ""
 
     def __init__(self) -> None:
-        self.nodes: list[Node | Fragment] = []
+        self.nodes: list[Node | Fragment | AtomLink] = []
 
-    def add(self, *nodes: Node | Fragment | None) -> None:
+    def add(self, *nodes: Node | Fragment | AtomLink | None) -> None:
         """Queue nodes for writing; None entries (absent optional values) are skipped."""
         self.nodes.extend(n for n in nodes if n is not None)
 

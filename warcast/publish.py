@@ -28,6 +28,7 @@ from warcast.members import PLACEHOLDER, STORE_FILE
 from warcast.releases import Content, CopyOf, generations, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
 from warcast.state import ARTICLES_STORE, BUNDLE_DIR, LEGACY, STATE_DIR
+from warcast.tallies import STORE_FILE as DOWNLOADS_FILE
 from warcast.transcription import load_transcript
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
 from warcast.validation import Finding, compare_feeds, has_errors, validate_feed
@@ -91,8 +92,9 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
 
 
 # What a publish does not read from the show folder: warcast's state (but for the article
-# store, stamped on its own), and the members store (tokens are resolved when serving).
-_DERIVED = (STATE_DIR, STORE_FILE, *LEGACY)
+# store, stamped on its own), the members store (tokens are resolved when serving) and the
+# download counts.
+_DERIVED = (STATE_DIR, STORE_FILE, DOWNLOADS_FILE, *LEGACY)
 _INPUTS_FILE = "inputs.json"
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
+import re
 import sqlite3
 import threading
 import time
@@ -25,6 +26,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
+from warcast.audience import STATS_DIR
 from warcast.errors import WarcastError
 from warcast.members import PLACEHOLDER, STORE_FILE, TOKEN, MemberStore
 from warcast.search import index_path
@@ -154,7 +156,7 @@ def create_app(show_folder: Path, out: Path) -> Any:
         if rest == "api/search":
             return await asyncio.to_thread(search_with, index_path(show_folder, members=True),
                                            request)
-        return _member_file(rest, token, private, out, readers)
+        return _member_file(rest, token, private, out, readers, show_folder / STATS_DIR)
 
     routes = [Route("/api/search", public_search, methods=["GET", "HEAD"]),
               Route("/members/{token}/{rest:path}", members, methods=["GET", "HEAD"]),
@@ -171,9 +173,10 @@ def _not_found() -> Any:
     return PlainTextResponse("Not Found", status_code=404)
 
 
-def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Readers) -> Any:
-    """A file of the members' bundle (its placeholder replaced by the member's token) or,
-    for what is shared, of the public site."""
+def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Readers,
+                 stats: Path) -> Any:
+    """A file of the members' bundle (its placeholder replaced by the member's token), of the
+    download counts ('warcast stats --page'), or, for what is shared, of the public site."""
     from starlette.responses import FileResponse, Response
 
     relative = Path(rest or "feed.xml")
@@ -182,7 +185,7 @@ def _member_file(rest: str, token: str, private: Path, out: Path, readers: _Read
     if ".." in relative.parts or relative.is_absolute() or \
             any(part.startswith(".") for part in relative.parts):
         return _not_found()
-    for folder in (private, out):
+    for folder in (private, stats, out):
         path = folder / relative
         if path.is_file():
             break
@@ -218,21 +221,80 @@ def _filters(params: Any) -> dict[str, Any]:
     return filters
 
 
+_MEMBER_PATH = re.compile(r"^/members/[^/?]*")
+
+
+class AccessLog:
+    """ASGI middleware appending one combined-format line per request to a file (what
+    ``warcast stats`` reads): client, UTC time, request line, status, body bytes sent,
+    referer and user agent. Lines are appended whole, so several workers can share a file."""
+
+    def __init__(self, app: Any, path: Path) -> None:
+        self.app = app
+        self.path = path
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        sent = {"status": 0, "bytes": 0}
+
+        async def counting(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                sent["status"] = message["status"]
+            elif message["type"] == "http.response.body":
+                sent["bytes"] += len(message.get("body", b""))
+            await send(message)
+
+        try:
+            await self.app(scope, receive, counting)
+        finally:
+            self.write(scope, sent["status"] or 500, sent["bytes"])
+
+    def write(self, scope: Any, status: int, size: int) -> None:
+        headers = {k.decode("latin-1").lower(): v.decode("latin-1")
+                   for k, v in scope.get("headers", [])}
+        client = (scope.get("client") or ("-", 0))[0]
+        target = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+        # A member's token is a secret (stored only as a digest): never in a log.
+        target = _MEMBER_PATH.sub("/members/-", target)
+        if scope.get("query_string"):
+            target += "?" + scope["query_string"].decode("latin-1")
+        stamp = dt.datetime.now(dt.UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+
+        def quoted(value: str) -> str:
+            return value.replace("\\", "\\\\").replace('"', '\\"') or "-"
+
+        line = (f'{client} - - [{stamp}] "{scope["method"]} {quoted(target)} '
+                f'HTTP/{scope.get("http_version", "1.1")}" {status} {size or "-"} '
+                f'"{quoted(headers.get("referer", ""))}" '
+                f'"{quoted(headers.get("user-agent", ""))}"\n')
+        with self.path.open("a", encoding="utf-8") as handle:
+            handle.write(line)
+
+
 def app_from_environment() -> Any:
     """The application for uvicorn workers (``--workers``): folders from the environment."""
-    return create_app(Path(os.environ["WARCAST_SERVE_SHOW"]),
-                      Path(os.environ["WARCAST_SERVE_OUT"]))
+    app = create_app(Path(os.environ["WARCAST_SERVE_SHOW"]),
+                     Path(os.environ["WARCAST_SERVE_OUT"]))
+    log = os.environ.get("WARCAST_SERVE_ACCESS_LOG")
+    return AccessLog(app, Path(log)) if log else app
 
 
-def serve(show_folder: Path, out: Path, host: str, port: int, workers: int = 1) -> None:
-    """Run the server until interrupted."""
+def serve(show_folder: Path, out: Path, host: str, port: int, workers: int = 1,
+          access_log: Path | None = None) -> None:
+    """Run the server until interrupted (with ``access_log``, appending a combined-format line
+    per request to that file)."""
     import uvicorn
 
     if workers > 1:
         os.environ["WARCAST_SERVE_SHOW"] = str(show_folder.resolve())
         os.environ["WARCAST_SERVE_OUT"] = str(out.resolve())
+        if access_log is not None:
+            os.environ["WARCAST_SERVE_ACCESS_LOG"] = str(access_log.resolve())
         uvicorn.run("warcast.server:app_from_environment", factory=True, host=host, port=port,
                     workers=workers, log_level="warning", server_header=False)
         return
-    uvicorn.run(create_app(show_folder, out), host=host, port=port, log_level="warning",
-                server_header=False)
+    app = create_app(show_folder, out)
+    uvicorn.run(AccessLog(app, access_log) if access_log else app, host=host, port=port,
+                log_level="warning", server_header=False)

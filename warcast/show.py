@@ -7,6 +7,7 @@ comes from here; nothing here is derived from audio or written back, except the
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ from warcast.artwork import artwork_problem, image_info
 from warcast.categories import check_category
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
-from warcast.source import SourceTable
+from warcast.source import SourceTable, check_url
 from warcast.whisper import WhisperOptions, options_from_table
 
 SHOW_FILE = "show.toml"
@@ -28,7 +29,7 @@ _KEYS = {
     "title", "description", "author", "language", "explicit", "type", "cover", "base_url",
     "media_base_url", "feed_url", "copyright", "medium", "guid", "locked", "owner", "categories",
     "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe", "articles",
-    "feed_xml",
+    "feed_xml", "notify",
 }
 
 
@@ -90,6 +91,8 @@ class Show:
     transcribe: WhisperOptions
     cluster: str | None = None
     feed_xml: str | None = None   # podcast: elements published as written (value, trailer…)
+    hubs: tuple[str, ...] = ()          # [notify] websub_hubs: <atom:link rel="hub">, pinged
+    podping: tuple[str, str] | None = None   # [notify] podping_url and podping_token
 
     @property
     def podcast_guid(self) -> str:
@@ -147,7 +150,27 @@ def load_show(folder: Path) -> Show:
         transcribe=options_from_table(table.table("transcribe")),
         cluster=_cluster(table.table("transcribe")),
         feed_xml=table.feed_xml(),
+        **_notify(table.table("notify")),
     )
+
+
+def _notify(table: SourceTable | None) -> dict:
+    """WebSub hubs and Podping, told after a deploy that changed the feed."""
+    if table is None:
+        return {}
+    table.reject_unknown({"websub_hubs", "podping_url", "podping_token"})
+    hubs = table.strings("websub_hubs")
+    for index, hub in enumerate(hubs):
+        check_url(hub, lambda message, i=index: table.error(f"websub_hubs[{i}]", message))
+    url = table.optional_url("podping_url")
+    # The token may stay out of show.toml (which may be shared): the environment gives it.
+    token = os.environ.get("WARCAST_PODPING_TOKEN") or table.optional_text("podping_token")
+    if (url is None) != (token is None):
+        raise table.error("podping_url" if url is None else "podping_token",
+                          "is needed with the other one",
+                          "Podping needs podping_url and a token (podping_token, or "
+                          "WARCAST_PODPING_TOKEN in the environment)")
+    return {"hubs": hubs, "podping": (url, token) if url and token else None}
 
 
 def _cluster(table: SourceTable | None) -> str | None:
