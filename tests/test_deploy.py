@@ -26,6 +26,7 @@ from tests.browser import free_port
 from tests.conftest import Cli, need
 from warcast.deployment import FEED_CACHE, IMMUTABLE_CACHE, site_files
 from warcast.releases import live
+from warcast.state import BUNDLE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent
 WEED = Path(sys.executable).parent / "weed"
@@ -377,7 +378,7 @@ def test_websub_and_podping_once_per_changed_feed(cli: Cli, tmp_path: Path, s3: 
     out = _published(cli, tmp_path)
     feed = (out / "feed.xml").read_text()
     assert f'<atom:link href="{hub}/hub" rel="hub"/>' in feed
-    private = (cli.show / ".private" / "feed.xml").read_text()
+    private = (cli.show / BUNDLE_DIR / "feed.xml").read_text()
     assert 'rel="hub"' not in private                        # never a members' feed
     target = "s3://site/pinged"
     _deploy(cli, out, target, "--endpoint", s3)
