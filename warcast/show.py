@@ -16,6 +16,7 @@ from warcast.artwork import artwork_problem, image_info
 from warcast.categories import check_category
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
+from warcast.masters import DEFAULT_AUDIO, AudioSettings, audio_settings
 from warcast.source import SourceTable
 from warcast.whisper import WhisperOptions, options_from_table
 
@@ -28,7 +29,7 @@ _KEYS = {
     "title", "description", "author", "language", "explicit", "type", "cover", "base_url",
     "media_base_url", "feed_url", "copyright", "medium", "guid", "locked", "owner", "categories",
     "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe", "articles",
-    "feed_xml",
+    "feed_xml", "audio",
 }
 
 
@@ -90,6 +91,7 @@ class Show:
     transcribe: WhisperOptions
     cluster: str | None = None
     feed_xml: str | None = None   # podcast: elements published as written (value, trailer…)
+    audio: AudioSettings = DEFAULT_AUDIO   # [audio]: how audio is published from masters
 
     @property
     def podcast_guid(self) -> str:
@@ -147,6 +149,7 @@ def load_show(folder: Path) -> Show:
         transcribe=options_from_table(table.table("transcribe")),
         cluster=_cluster(table.table("transcribe")),
         feed_xml=table.feed_xml(),
+        audio=audio_settings(table.table("audio")),
     )
 
 
