@@ -59,34 +59,39 @@ class Loudness:
 
 
 def measure(path: Path, chain: str = "", *, cache: Path | None = None,
-            key: str | None = None) -> Loudness:
+            key: str | None = None, true_peak: bool = True,
+            reading: tuple[str, ...] = ()) -> Loudness:
     """The loudness of ``path`` after the ffmpeg filter ``chain`` (none: the file as it is).
 
     With a ``cache`` file and a ``key`` (the file's digest and the chain), a figure measured
-    before is read back instead of decoding the file again.
+    before is read back instead of decoding the file again. Without ``true_peak`` (three
+    times faster: no oversampling) the true peak reported is the sample peak.
     """
     if cache is not None and key is not None:
         known = _read_cache(cache).get(key)
         if known is not None:
             return known
-    stderr = run_ffmpeg(path, ["-filter_complex", _graph(chain), "-f", "null", "-"])
+    stderr = run_ffmpeg(path, ["-filter_complex", _graph(chain, true_peak), "-f", "null", "-"],
+                        reading=reading)
     result = parse_summary(stderr, path)
     if cache is not None and key is not None:
         remember(cache, key, result)
     return result
 
 
-def _graph(chain: str) -> str:
+def _graph(chain: str, true_peak: bool = True) -> str:
     before = f"{chain}," if chain else ""
-    return (f"[0:a:0]{before}ebur128=peak=true+sample:framelog=verbose,"
+    peaks = "true+sample" if true_peak else "sample"
+    return (f"[0:a:0]{before}ebur128=peak={peaks}:framelog=verbose,"
             "astats=measure_perchannel=none:measure_overall=Peak_count")
 
 
-def run_ffmpeg(path: Path, arguments: list[str], *, timeout: float | None = None) -> str:
-    """Run ffmpeg on ``path`` with ``arguments``; its log (stderr) on success, else an
-    AudioError naming the file."""
+def run_ffmpeg(path: Path, arguments: list[str], *, timeout: float | None = None,
+               reading: tuple[str, ...] = ()) -> str:
+    """Run ffmpeg on ``path`` (opened with the input options ``reading``) with
+    ``arguments``; its log (stderr) on success, else an AudioError naming the file."""
     command = ["ffmpeg", "-nostdin", "-hide_banner", "-nostats", "-loglevel", "info",
-               "-i", str(path), *arguments]
+               *reading, "-i", str(path), *arguments]
     try:
         done = subprocess.run(command, capture_output=True, timeout=timeout, check=False)
     except FileNotFoundError:
@@ -105,7 +110,7 @@ def run_ffmpeg(path: Path, arguments: list[str], *, timeout: float | None = None
 _FIGURES = {
     "integrated": re.compile(r"Integrated loudness:\s+I:\s+(-?[\d.]+|-inf|nan) LUFS"),
     "range": re.compile(r"Loudness range:\s+LRA:\s+(-?[\d.]+|nan) LU"),
-    "true_peak": re.compile(r"True peak:\s+Peak:\s+(-?[\d.]+|-inf|inf|nan) dBFS"),
+    "true_peak": re.compile(r"(?:True|Sample) peak:\s+Peak:\s+(-?[\d.]+|-inf|inf|nan) dBFS"),
     "sample_peak": re.compile(r"Sample peak:\s+Peak:\s+(-?[\d.]+|-inf|inf|nan) dBFS"),
 }
 _PEAK_COUNT = re.compile(r"Peak count: ([\d.]+)")
