@@ -91,7 +91,8 @@ def main() -> None:
                               ("load.py", ["--requests", "4000"] if quick else []),
                               ("catalog.py", ["--episodes", "100"] if quick else []),
                               ("importing.py", ["--items", "200"] if quick else []),
-                              ("fanout.py", [])):
+                              ("fanout.py", []),
+                              ("sound.py", ["--minutes", "1"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
     summary()
@@ -100,7 +101,8 @@ def main() -> None:
 def summary() -> None:
     """One table of every benchmark's results: results/summary.{md,json}."""
     parts = {}
-    for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout"):
+    for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout",
+                 "sound"):
         path = RESULTS / f"{name}.json"
         if path.is_file():
             parts[name] = json.loads(path.read_text(encoding="utf-8"))

@@ -343,3 +343,78 @@ def test_a_three_hour_master_is_flagged_from_its_header(tmp_path: Path) -> None:
     assert round(form.duration) == 3 * 3600
     (warning,) = header_warnings(long, form)
     assert "runs 3:00:00; check that it is one episode" in warning
+
+
+# --- the optional filters ---------------------------------------------------------------
+
+
+def two_speakers(folder: Path) -> tuple[Path, list[tuple[float, float, str]]]:
+    """A host and a guest 10 dB quieter taking turns, over 40 Hz rumble at -30 dBFS."""
+    turns, clips, position = [], [], 0.0
+    lines = ["Welcome back to the programme, today we talk about the ports.",
+             "Thank you, it is a pleasure to be here with you this morning.",
+             "Tell us what changed for the dock workers this year.",
+             "Fewer ships arrive, so the night shifts have mostly gone."]
+    for index, line in enumerate(lines):
+        host = index % 2 == 0
+        clip = make_speech(folder, f"turn{index}.wav", line, (
+            "-af", f"volume={0 if host else -10}dB", "-ar", "48000", "-ac", "2",
+            "-c:a", "pcm_s24le"))
+        length = float(subprocess.run(["soxi", "-D", str(clip)], capture_output=True,
+                                      text=True, check=True).stdout)
+        turns.append((position, position + length, "host" if host else "guest"))
+        clips.append(clip)
+        position += length
+    target = folder / "two-speakers.wav"
+    if not target.exists():
+        inputs = [arg for clip in clips for arg in ("-i", str(clip))]
+        subprocess.run(["ffmpeg", "-v", "error", *inputs, "-f", "lavfi", "-i",
+                        f"sine=frequency=40:sample_rate=48000:duration={position}",
+                        "-filter_complex", f"concat=n={len(clips)}:v=0:a=1[speech];"
+                        "[4:a]volume=-30dB,aformat=channel_layouts=stereo[hum];"
+                        "[speech][hum]amix=inputs=2:normalize=0:duration=first",
+                        "-c:a", "pcm_s24le", str(target)], check=True)
+    return target, turns
+
+
+def speaker_gap(path: Path, turns: list[tuple[float, float, str]]) -> float:
+    import pyloudnorm
+
+    samples, meter = decode(path), pyloudnorm.Meter(48000)
+    levels: dict[str, list[float]] = {}
+    for start, end, who in turns:
+        part = samples[int((start + 0.05) * 48000):int((end - 0.05) * 48000)]
+        levels.setdefault(who, []).append(meter.integrated_loudness(part))
+    return float(np.mean(levels["host"]) - np.mean(levels["guest"]))
+
+
+def rumble(path: Path) -> float:
+    """dB of the energy below 60 Hz, relative to all of it."""
+    samples = decode(path).mean(axis=1)
+    power = np.abs(np.fft.rfft(samples)) ** 2
+    low = np.fft.rfftfreq(len(samples), 1 / 48000) < 60
+    return float(10 * np.log10(power[low].sum() / power.sum()))
+
+
+@pytest.mark.parametrize(("setting", "better"), [
+    ("leveler = true", lambda plain, made, turns: (
+        speaker_gap(plain, turns) - speaker_gap(made, turns) >= 3.0)),
+    ("highpass = 80", lambda plain, made, turns: rumble(plain) - rumble(made) >= 6.0),
+])
+def test_the_optional_filters_do_what_they_say(speech_dir: Path, tmp_path: Path,
+                                                setting: str, better) -> None:  # type: ignore[no-untyped-def]
+    need("sox")
+    source, turns = two_speakers(speech_dir)
+    published = []
+    for name, extra in (("plain", ""), ("filtered", f"\n[audio]\n{setting}\n")):
+        cli = Cli(tmp_path / name)
+        assert cli("init", str(cli.show), "--title", "Filters", "--base-url",
+                   "https://pod.example.org").exit_code == 0
+        (cli.show / "show.toml").write_text((cli.show / "show.toml").read_text() + extra)
+        add(cli, source, "Two speakers")
+        assert cli("publish", "--out", str(tmp_path / f"{name}-out")).exit_code == 0
+        ((url, _),) = enclosures(tmp_path / f"{name}-out").items()
+        published.append(media(tmp_path / f"{name}-out", url))
+    assert better(published[0], published[1], turns)
+    assert abs(integrated(published[1]) - -16.0) <= 0.5
+    assert true_peak(published[1]) <= -1.0
