@@ -418,3 +418,24 @@ def test_the_optional_filters_do_what_they_say(speech_dir: Path, tmp_path: Path,
     assert better(published[0], published[1], turns)
     assert abs(integrated(published[1]) - -16.0) <= 0.5
     assert true_peak(published[1]) <= -1.0
+
+
+def test_aiff_and_flac_masters_are_published_and_never_tagged(show: Cli, speech_dir: Path,
+                                                              tmp_path: Path) -> None:
+    source = master(speech_dir, "master-30.wav", -30.0)
+    for suffix, codec, day in ((".aiff", "pcm_s16be", 1), (".flac", "flac", 2)):
+        converted = tmp_path / f"master{suffix}"
+        subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-c:a", codec,
+                        str(converted)], check=True)
+        add(show, converted, f"From {suffix[1:]}", day=day)
+    masters = {p: p.read_bytes() for p in show.show.glob("000*/audio.*")}
+    assert sorted(p.suffix for p in masters) == [".aiff", ".flac"]
+    result = show("tag")
+    assert result.exit_code == 0
+    assert result.stdout.count("publish tags the audio it makes from this master") == 2
+    assert show("publish", "--out", str(tmp_path / "public")).exit_code == 0
+    assert {p: p.read_bytes() for p in masters} == masters
+    found = enclosures(tmp_path / "public")
+    assert len(found) == 2 and all(url.endswith(".mp3") for url in found)
+    for url in found:
+        assert abs(integrated(media(tmp_path / "public", url)) - -16.0) <= 0.5

@@ -309,7 +309,7 @@ def derive(show: Show, episode: Episode, cache: AudioCache, tags: object) -> Der
     warnings = [*header_warnings(source, form), *sound_warnings(source, raw)] \
         if is_master(episode.audio) else sound_warnings(source, raw)
     key = digest("derived", SCHEMA, cache.source_digest(source), dataclasses.astuple(target),
-                 ffmpeg_version())[:24]
+                 target.chain(), LIMITER_MARGIN, TOLERANCE, ffmpeg_version())[:24]
     encoded = cache.file(f"{key}{target.suffix}")
     made = not encoded.is_file()
     if made:
@@ -479,11 +479,13 @@ def published_audio(show: Show, episodes: list[Episode], *, prune: bool = True
     from warcast.tagging import cover_artwork, episode_tags
 
     chosen = [e for e in episodes if derives(e.audio, show.audio)]
+    cache = AudioCache(show.folder)
     if not chosen:
+        if prune:
+            cache.prune()
         return episodes, {}
     layout = Layout(show)
     cover = cover_artwork(show)
-    cache = AudioCache(show.folder)
     workers = max(1, min(len(chosen), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         done = list(pool.map(lambda e: derive(show, e, cache,
