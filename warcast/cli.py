@@ -123,7 +123,7 @@ def new(obj: Context, audio: Path, title: str, published: str | None, members_on
 
     when = _published(published)
     show = load_show(obj.show)
-    warnings = check_master(audio)   # a silent master stops here, before anything is written
+    warnings = check_master(audio, show.folder)   # a silent master stops here, unwritten
     folder = new_episode(show, audio, title=title, published=when, members_only=members_only,
                          episode_type=episode_type)
     for line in warnings:

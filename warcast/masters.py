@@ -234,13 +234,15 @@ def sound_warnings(path: Path, loudness: Loudness) -> list[str]:
     return warnings
 
 
-def check_master(path: Path) -> list[str]:
+def check_master(path: Path, show_folder: Path | None = None) -> list[str]:
     """Warnings about a master, from its header and from measuring it (``new`` prints
-    them); AudioError when it is silent. Other audio is not checked: it is published as is."""
+    them); AudioError when it is silent. Other audio is not checked: it is published as is.
+    With the show's folder the figures are kept in its cache, for publish to reuse."""
     if probe(path).kind not in LOSSLESS:
         return []
-    return [*header_warnings(path, read_format(path)),
-            *sound_warnings(path, measure(path, true_peak=False))]
+    loudness = AudioCache(show_folder).measure(path, true_peak=False) if show_folder \
+        else measure(path, true_peak=False)
+    return [*header_warnings(path, read_format(path)), *sound_warnings(path, loudness)]
 
 
 # --- deriving the published file -------------------------------------------------------------
