@@ -92,6 +92,7 @@ def main() -> None:
                               ("catalog.py", ["--episodes", "100"] if quick else []),
                               ("importing.py", ["--items", "200"] if quick else []),
                               ("fanout.py", []),
+                              ("sound.py", ["--minutes", "1"] if quick else []),
                               ("stats.py", ["--lines", "1000000"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
@@ -101,7 +102,8 @@ def main() -> None:
 def summary() -> None:
     """One table of every benchmark's results: results/summary.{md,json}."""
     parts = {}
-    for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout"):
+    for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout",
+                 "sound"):
         path = RESULTS / f"{name}.json"
         if path.is_file():
             parts[name] = json.loads(path.read_text(encoding="utf-8"))

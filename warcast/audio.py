@@ -15,6 +15,8 @@ from warcast.errors import AudioError
 
 MAX_AUDIO_BYTES = 4 * 1024**3
 MIN_DURATION = 0.5
+#: Lossless containers: a producer's master, from which publishing derives what is served.
+LOSSLESS_KINDS = ("wav", "flac", "aiff")
 
 #: Media types podcast apps accept by file extension, audio and video alike: the first is the
 #: one to use. The feed validator checks anyone's enclosures against this table.
@@ -31,6 +33,8 @@ MEDIA_TYPES: dict[str, tuple[str, ...]] = {
     ".opus": ("audio/opus", "audio/ogg"),
     ".flac": ("audio/flac", "audio/x-flac"),
     ".wav": ("audio/wav", "audio/x-wav", "audio/wave"),
+    ".aif": ("audio/aiff", "audio/x-aiff"),
+    ".aiff": ("audio/aiff", "audio/x-aiff"),
     ".webm": ("audio/webm", "video/webm"),
     ".pdf": ("application/pdf",),
 }
@@ -43,6 +47,7 @@ FORMATS: dict[str, tuple[str, ...]] = {
     "opus": (".opus", ".ogg"),
     "flac": (".flac",),
     "wav": (".wav",),
+    "aiff": (".aif", ".aiff"),
     "aac": (".aac",),
 }
 
@@ -69,7 +74,7 @@ def audio_mime(extension: str) -> str:
 
 _MUTAGEN_KINDS = {
     "MP3": "mp3", "MP4": "m4a", "OggVorbis": "ogg", "OggOpus": "opus", "FLAC": "flac",
-    "WAVE": "wav", "AAC": "aac",
+    "WAVE": "wav", "AAC": "aac", "AIFF": "aiff",
 }
 _FIX = "Export the episode again as MP3 or M4A and replace the file"
 
@@ -120,8 +125,10 @@ def remote(url: str, *, mime: str, size: int, duration: float,
 
 def probe(path: Path) -> AudioInfo:
     """Read container, duration and size of ``path``; AudioError if it is not usable audio."""
-    size = _size(path)
+    size = _size(path, limit=None)
     kind = _kind(path)
+    if kind not in LOSSLESS_KINDS:   # a master is never served, whatever its size
+        _check_served_size(path, size)
     extension = path.suffix.lower()
     extensions = FORMATS[kind]
     if extension not in extensions:
@@ -142,7 +149,7 @@ def container_suffix(path: Path) -> str:
     return FORMATS[_kind(path)][0]
 
 
-def _size(path: Path) -> int:
+def _size(path: Path, limit: int | None = MAX_AUDIO_BYTES) -> int:
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -154,10 +161,15 @@ def _size(path: Path) -> int:
         raise AudioError("is not a file", path=path)
     if size == 0:
         raise AudioError("audio file is empty", path=path, hint=_FIX)
+    if limit is not None:
+        _check_served_size(path, size)
+    return size
+
+
+def _check_served_size(path: Path, size: int) -> None:
     if size > MAX_AUDIO_BYTES:
         raise AudioError(f"audio file is {size:,} bytes, more than the 4 GiB apps accept",
                          path=path)
-    return size
 
 
 def _open(path: Path):  # type: ignore[no-untyped-def]
@@ -179,7 +191,7 @@ def _kind(path: Path) -> str:
     audio = _open(path)
     kind = _MUTAGEN_KINDS.get(type(audio).__name__) if audio is not None else None
     if kind is None:
-        raise AudioError("is not audio warcast can publish (MP3, M4A, Ogg, Opus, FLAC, WAV)",
+        raise AudioError("is not audio warcast can publish (MP3, M4A, Ogg, Opus, FLAC, WAV, AIFF)",
                          path=path, hint=_FIX)
     if kind == "m4a" and _mp4_is_video(audio):
         raise AudioError("is a video; warcast publishes audio episodes", path=path)

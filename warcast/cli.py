@@ -107,18 +107,27 @@ def new(obj: Context, audio: Path, title: str, published: str | None, members_on
         episode_type: str) -> None:
     """Create an episode folder from an audio file (next number, fresh guid).
 
+    AUDIO is an MP3 or M4A published as it is, or a lossless master (WAV, FLAC, AIFF) that
+    publish makes the episode's audio from, at the show's loudness; a master is measured
+    first, and refused when it is silent.
+
     \b
     Example:
         warcast --show episodes new take3.mp3 --title "Sanctions, explained" \\
             --published 2026-11-30T09:00:00-05:00
+        warcast --show episodes new master.wav --title "Sanctions, explained"
     """
     from warcast.episodes import new_episode
+    from warcast.masters import check_master
     from warcast.show import load_show
 
     when = _published(published)
     show = load_show(obj.show)
+    warnings = check_master(audio, show.folder)   # a silent master stops here, unwritten
     folder = new_episode(show, audio, title=title, published=when, members_only=members_only,
                          episode_type=episode_type)
+    for line in warnings:
+        click.echo(f"warning: {line}", err=True)
     obj.say(f"Created {folder}: add a summary, guests and chapters in episode.toml, "
             f"show notes in notes.md.")
 
@@ -239,7 +248,9 @@ def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
     for episode, changes in tag_show(obj.show, episodes, dry_run=dry_run):
         verb = "would change" if dry_run else "tagged"
         if changes is None:
-            obj.say(f"{episode.name}: skipped (its audio is served from {episode.audio.url})")
+            why = f"its audio is served from {episode.audio.url}" if episode.audio.url \
+                else "publish tags the audio it makes from this master"
+            obj.say(f"{episode.name}: skipped ({why})")
             continue
         if not changes:
             obj.say(f"{episode.name}: up to date")
@@ -418,6 +429,8 @@ def publish(obj: Context, out: Path, accept_changes: bool) -> None:
     report = run(obj.show, out, accept_changes=accept_changes)
     for finding in report.findings:
         click.echo(str(finding), err=True)
+    for line in report.sound:
+        click.echo(f"warning: {line}", err=True)
     if report.guid_pinned:
         obj.say(f"Pinned podcast:guid in {obj.show / 'show.toml'} (keep it).")
     private = f", {report.members_only} members-only left out" if report.members_only else ""
@@ -425,6 +438,60 @@ def publish(obj: Context, out: Path, accept_changes: bool) -> None:
             f"{len(report.written)} files written, {report.unchanged} unchanged, "
             f"{len(report.removed)} removed.")
     obj.say(f"Feed: {out / 'feed.xml'} (served as {report.feed_url})")
+
+
+@main.command()
+@click.argument("episodes", nargs=-1)
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per episode.")
+@click.pass_obj
+def loudness(obj: Context, episodes: tuple[str, ...], as_json: bool) -> None:
+    """Measure episodes' loudness (ITU-R BS.1770-4) against the show's [audio] target.
+
+    EPISODES are folder names, slugs or numbers; none means all. For a master (WAV, FLAC,
+    AIFF) it prints the master's figures and those of the audio publish makes from it (made
+    now if it is not cached yet); other audio is published as it is.
+
+    \b
+    Example:
+        warcast --show episodes loudness
+        warcast --show episodes loudness 3 --json
+    """
+    from warcast.masters import measure_show
+
+    for report in measure_show(obj.show, episodes):
+        if as_json:
+            click.echo(_sound_json(report))
+            continue
+        click.echo(f"{report.episode.name}: {_sound_line(report)}")
+        for line in report.warnings:
+            click.echo(f"warning: {line}", err=True)
+
+
+def _sound_line(report) -> str:  # type: ignore[no-untyped-def]
+    target = f"target {report.target.describe()}"
+    if report.source is None:
+        return f"not measured (served from {report.episode.audio.url})"
+    if report.derived is None:
+        off = report.off_target
+        return (f"{report.source.describe()}; published as it is, {abs(off):.1f} LU "
+                f"{'over' if off > 0 else 'under'} the {target}")
+    made = report.derived
+    limited = ", limited" if made.limited else ""
+    return (f"master {report.source.describe()} -> published {made.published.describe()} "
+            f"({target}; gain {made.gain:+.1f} dB{limited})")
+
+
+def _sound_json(report) -> str:  # type: ignore[no-untyped-def]
+    import dataclasses
+    import json
+
+    made = report.derived
+    return json.dumps({
+        "episode": report.episode.name, "target": dataclasses.asdict(report.target),
+        "source": dataclasses.asdict(report.source) if report.source else None,
+        "published": dataclasses.asdict(made.published) if made else None,
+        "gain": made.gain if made else None, "limited": made.limited if made else None,
+        "warnings": list(report.warnings)}, sort_keys=True)
 
 
 @main.command()
@@ -438,7 +505,9 @@ def publish(obj: Context, out: Path, accept_changes: bool) -> None:
 def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> None:
     """Check a feed (file or URL) against Apple's rules, PSP-1 and Podcasting 2.0.
 
-    Prints errors and warnings; exits 1 when there are errors.
+    Prints errors and warnings; exits 1 when there are errors. Local enclosures are
+    measured too: more than 1 LU off the show's target loudness, or true peaks over its
+    ceiling, are warnings.
 
     \b
     Example:
@@ -453,6 +522,10 @@ def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> N
     locate = None if remote else _locate_beside(feed, data)
     findings = validate_feed(data, source=feed, locate=locate,
                              fetch_remote=remote and not no_fetch)
+    if locate is not None:
+        from warcast.masters import feed_loudness
+
+        findings += feed_loudness(data, feed, locate, obj.show)
     if previous is not None:
         from warcast.validation import compare_feeds
 

@@ -24,6 +24,7 @@ from warcast.layout import FEED_FILE, Layout, MembersLayout
 from warcast.linking import known_articles, published, related, related_articles
 from warcast.links import Link
 from warcast.lock import locked
+from warcast.masters import published_audio
 from warcast.members import PLACEHOLDER, STORE_FILE
 from warcast.releases import Content, CopyOf, generations, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
@@ -47,6 +48,7 @@ class PublishReport:
     unchanged: int = 0
     findings: list[Finding] = field(default_factory=list)
     guid_pinned: bool = False
+    sound: list[str] = field(default_factory=list)   # warnings about masters and their audio
     search: object = None     # warcast.search.IndexReport, once the indexes are updated
 
 
@@ -64,7 +66,7 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     if unchanged is not None and _state_complete(folder):
         return unchanged
     show = load_show(folder)
-    episodes = load_episodes(show)
+    episodes, derived = published_audio(show, load_episodes(show))
     layout = Layout(show)
     articles = known_articles(show.folder)
     links = {e.name: published(related(e, articles)) for e in episodes}   # rejected left out
@@ -82,6 +84,7 @@ def publish(folder: Path, out: Path, *, accept_changes: bool = False) -> Publish
     _switch(private_files, show.folder / BUNDLE_DIR, private, PublishReport(
         out=show.folder / BUNDLE_DIR, feed_url=private.feed_url, episodes=len(episodes),
         members_only=0), fallback=out, owned=True)
+    report.sound = [w for name in sorted(derived) for w in derived[name].warnings]
     report.guid_pinned = pin_podcast_guid(show)
     from warcast.search import index_show
 

@@ -17,6 +17,7 @@ from warcast.artwork import artwork_problem, image_info
 from warcast.categories import check_category
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
+from warcast.masters import DEFAULT_AUDIO, AudioSettings, audio_settings
 from warcast.source import SourceTable, check_url
 from warcast.whisper import WhisperOptions, options_from_table
 
@@ -29,7 +30,7 @@ _KEYS = {
     "title", "description", "author", "language", "explicit", "type", "cover", "base_url",
     "media_base_url", "feed_url", "copyright", "medium", "guid", "locked", "owner", "categories",
     "funding", "hosts", "block", "complete", "new_feed_url", "keywords", "transcribe", "articles",
-    "feed_xml", "notify",
+    "feed_xml", "notify", "audio",
 }
 
 
@@ -93,6 +94,7 @@ class Show:
     feed_xml: str | None = None   # podcast: elements published as written (value, trailer…)
     hubs: tuple[str, ...] = ()          # [notify] websub_hubs: <atom:link rel="hub">, pinged
     podping: tuple[str, str] | None = None   # [notify] podping_url and podping_token
+    audio: AudioSettings = DEFAULT_AUDIO   # [audio]: how audio is published from masters
 
     @property
     def podcast_guid(self) -> str:
@@ -151,6 +153,7 @@ def load_show(folder: Path) -> Show:
         cluster=_cluster(table.table("transcribe")),
         feed_xml=table.feed_xml(),
         **_notify(table.table("notify")),
+        audio=audio_settings(table.table("audio")),
     )
 
 

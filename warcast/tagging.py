@@ -15,6 +15,7 @@ from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import SourceError
 from warcast.layout import Layout
 from warcast.lock import locked
+from warcast.masters import derives
 from warcast.show import Show, load_show
 from warcast.tags import Artwork, TagChange, TagChapter, TagSet, write_tags
 
@@ -25,14 +26,16 @@ def tag_show(folder: Path, selectors: tuple[str, ...] = (), *,
     """Tag the chosen episodes of the show in ``folder`` (all when none are named).
 
     Audio served from elsewhere (``audio_url``) is what listeners get, so a local copy of it
-    is not tagged: such episodes come back with None instead of changes.
+    is not tagged; nor is a master (publish tags the audio it derives from it): such
+    episodes come back with None instead of changes.
     """
     show = load_show(folder)
     episodes = select(load_episodes(show), selectors)
     layout = Layout(show)
     cover = _artwork(show.cover)
     for episode in episodes:
-        if episode.audio.path is None or episode.audio.url is not None:
+        if episode.audio.path is None or episode.audio.url is not None \
+                or derives(episode.audio, show.audio):
             yield episode, None
             continue
         yield episode, write_tags(episode.audio.path, episode_tags(show, episode, layout, cover),
@@ -61,6 +64,11 @@ def episode_tags(show: Show, episode: Episode, layout: Layout,
         keywords=episode.keywords,
         chapters=tuple(_chapter(episode, n) for n in range(len(episode.chapters))),
     )
+
+
+def cover_artwork(show: Show) -> Artwork:
+    """The show's cover as tag artwork."""
+    return _artwork(show.cover)
 
 
 def _chapter(episode: Episode, index: int) -> TagChapter:
