@@ -42,6 +42,7 @@ import speech  # noqa: E402
 from report import write_table  # noqa: E402
 
 from warcast.loudness import measure  # noqa: E402
+from warcast.state import CACHE_DIR  # noqa: E402
 
 SPEED_TARGET = 50.0     # x real time, on every core of the machine
 HOT = "acompressor=threshold=-24dB:ratio=6:attack=3:release=80,volume={gain}dB,asoftclip"
@@ -197,7 +198,7 @@ def main() -> None:
                    for i, voice in enumerate(voices)]
         audio = sum(speech.duration(m) for m in masters)
         show = make_show(folder / "speed", masters)
-        shutil.rmtree(show / ".cache")   # `new` measured the masters: time a cold cache
+        shutil.rmtree(show / CACHE_DIR)   # `new` measured the masters: time a cold cache
         (folder / "peer").mkdir()
         peer_wall, peer_cpu, _ = timed(lambda: peer(masters, folder / "peer"))
         cold_wall, cold_cpu, made = timed(lambda: derive_all(show))

@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import Cli, make_speech, need
 from tests.test_transcription import word_error_rate
+from warcast.state import CACHE_DIR
 
 TEXT = ("Sanctions on shipping in the Red Sea have changed how insurers price risk. Today we "
         "look at what that means for freight, for the ports along the coast, and for the "
@@ -163,7 +164,7 @@ def test_an_unchanged_episode_is_never_encoded_twice(show: Cli, speech_dir: Path
     add(show, master(speech_dir, "master-30.wav", -30.0), "Encoded once")
     out = tmp_path / "public"
     assert show("publish", "--out", str(out)).exit_code == 0
-    cache = show.show / ".cache" / "audio"
+    cache = show.show / CACHE_DIR / "audio"
     made = {p.name: p.stat().st_ino for p in cache.glob("*.mp3")}
     assert len(made) == 2     # the encoding, and its tagged copy
     first = {url: media(out, url).read_bytes() for url in enclosures(out)}
