@@ -630,7 +630,8 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
         who = f"  {hit.speaker}:" if hit.speaker else ""
         snippet = re.sub(r"</?mark>", "*", hit.snippet)
         snippet = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}\n          {snippet}\n"
+        near = "  (approximate)" if hit.approximate else ""
+        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}{near}\n          {snippet}\n"
                    f"          {hit.url}")
 
 
