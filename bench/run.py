@@ -91,7 +91,8 @@ def main() -> None:
                               ("load.py", ["--requests", "4000"] if quick else []),
                               ("catalog.py", ["--episodes", "100"] if quick else []),
                               ("importing.py", ["--items", "200"] if quick else []),
-                              ("fanout.py", [])):
+                              ("fanout.py", []),
+                              ("names.py", ["--voices", "en-us"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
     summary()
