@@ -92,7 +92,8 @@ def main() -> None:
                               ("catalog.py", ["--episodes", "100"] if quick else []),
                               ("importing.py", ["--items", "200"] if quick else []),
                               ("fanout.py", []),
-                              ("names.py", ["--voices", "en-us"] if quick else [])):
+                              ("names.py", ["--voices", "en-us"] if quick else []),
+                              ("findability.py", ["--voices", "en-us"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
     summary()
