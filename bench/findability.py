@@ -62,7 +62,8 @@ def main() -> None:
     for voice in voices:
         clip = speech.spoken(text, voice, BENCH / "results" / "cache")
         words, seconds = transcribe_words(clip, options)
-        passages = tuple(Passage("transcript", words[i].start, words[min(i + 11, len(words) - 1)].end,
+        passages = tuple(Passage("transcript", words[i].start,
+                                 words[min(i + 11, len(words) - 1)].end,
                                  " ".join(w.text for w in words[i:i + 12]))
                          for i in range(0, len(words), 12))
         path = Path(tempfile.mkdtemp()) / "index.sqlite"
