@@ -12,7 +12,8 @@ names and terms. Cues are 12 words and 4 seconds; speakers take turns. Then it r
 - update: one episode changed and re-indexed (the others unchanged and skipped);
 - queries: latency p50/p95/p99 over a mixed set run twice (the second pass is reported: a
   server keeps its SQLite pages cached): rare words, common words, very common word pairs,
-  phrases, prefixes, OR, exclusions, filters (episode, date range, speaker), typos.
+  phrases, prefixes, OR, exclusions, filters (episode, date range, speaker), typos, and
+  what the approximate pass serves: a phrase with one word misheard, a sound-alike name.
 
 Results go to bench/results/search.json and search.md. Targets (2 cores): build within
 120 s, one-episode update within 1 s, p95 within 10 ms and p99 within 50 ms.
@@ -128,6 +129,12 @@ def queries(words: list[str], episodes: list[IndexedEpisode], rng: random.Random
                     {"speaker": rng.choice(SPEAKERS)}))
         word = rng.choice(middle[300:3000])
         out.append(("typo", word[:2] + word[3:] if len(word) > 5 else word + "x", {}))
+        misheard = list(sample[at:at + 3])
+        misheard[1] = misheard[1][:-1] + ("a" if misheard[1][-1:] != "a" else "e")
+        out.append(("misheard phrase", '"' + " ".join(misheard) + '"', {}))
+        name = rng.choice(tail)
+        out.append(("sound-alike name", name[0] + name[1:].replace("c", "k").replace("s", "z")
+                    + "h", {}))
     return out
 
 

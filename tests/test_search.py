@@ -296,3 +296,66 @@ def test_serve_answers_search_with_the_same_json_as_the_cli(cli: Cli, show_dir: 
                                          headers={"Range": "bytes=100-199"})
         with urllib.request.urlopen(request) as r:
             assert r.status == 206 and r.read() == audio.read_bytes()[100:200]
+
+
+@pytest.fixture
+def misheard(tmp_path: Path) -> SearchIndex:
+    """Transcripts as Whisper writes them: names and words slightly wrong in places."""
+    index = SearchIndex(tmp_path / "misheard.sqlite", create=True)
+    index.update([
+        _episode("red-sea", "2025-06-01", [
+            (0.0, "Cleo", "The Houthis fired again at ships near the strait."),
+            (40.0, "Cleo", "Analysts say the Hoothis have more drones than before."),
+            (80.0, "Dev", "Freight rates rows sharply after the attack on the tanker."),
+            (120.0, "Dev", "Hexeth told reporters the destroyers would stay."),
+        ]),
+        _episode("guyana", "2025-03-01", [
+            (0.0, "Ana", "Caracas still claims the Esequibo region west of the river."),
+            (40.0, "Ana", "Freight rates rose sharply in the Caribbean as well."),
+        ]),
+    ])
+    return index
+
+
+def test_misheard_names_are_found_below_exact_matches(misheard: SearchIndex) -> None:
+    hits = misheard.search("Houthis").hits
+    assert [h.approximate for h in hits] == [False, True]
+    assert "<mark>Hoothis</mark>" in hits[1].snippet and hits[1].start == 40.0
+    hexeth = misheard.search("Hegseth").hits
+    assert [(h.start, h.approximate) for h in hexeth] == [(120.0, True)]
+    assert misheard.search("Essequibo").hits[0].episode == "guyana"
+
+
+def test_a_phrase_with_one_misheard_word_ranks_below_the_exact_phrase(
+        misheard: SearchIndex) -> None:
+    hits = misheard.search('"freight rates rose sharply"').hits
+    assert [(h.episode, h.approximate) for h in hits] == [("guyana", False), ("red-sea", True)]
+    assert misheard.search('"freight rates rose sharply"', limit=1).hits[0].episode == "guyana"
+
+
+def test_unrelated_words_are_not_matched_approximately(misheard: SearchIndex) -> None:
+    assert misheard.search("helicopter").hits == []
+    assert misheard.search("Russia").hits == []
+    only = misheard.search("destroyers").hits
+    assert [(h.start, h.approximate) for h in only] == [(120.0, False)]
+
+
+def test_json_says_which_hits_matched_approximately(cli: Cli) -> None:
+    cli("index")
+    data = json.loads(cli("search", "Hoothis", "--json").output)
+    assert data["hits"] and all(h["approximate"] for h in data["hits"])
+    exact = json.loads(cli("search", "Houthis", "--limit", "1", "--json").output)
+    assert exact["hits"][0]["approximate"] is False
+    assert "(approximate)" in cli("search", "Hoothis").output
+
+
+def test_an_index_made_before_sound_keys_learns_them_on_its_next_update(
+        misheard: SearchIndex, tmp_path: Path) -> None:
+    misheard.db.execute("DROP TABLE sounds")   # as an index of the previous release was
+    misheard.close()
+    old = SearchIndex(tmp_path / "misheard.sqlite")
+    assert [h.approximate for h in old.search("Houthis").hits] == [False]   # no error
+    old.close()
+    reopened = SearchIndex(tmp_path / "misheard.sqlite", create=True)
+    reopened.update([], prune=False)   # nothing changed, yet the keys are filled in
+    assert [h.approximate for h in reopened.search("Houthis").hits] == [False, True]

@@ -717,6 +717,39 @@ def _date_option(value: str | None, name: str) -> dt.date | None:
 
 
 @main.command()
+@click.argument("episodes", nargs=-1)
+@click.option("--write", is_flag=True, help="Write the derived terms to glossary.txt to edit.")
+@click.option("--force", is_flag=True, help="With --write, replace an existing glossary.txt.")
+@quiet_option
+@click.pass_obj
+def glossary(obj: Context, episodes: tuple[str, ...], write: bool, force: bool) -> None:
+    """List the names and rare terms Whisper is given for each episode, best first.
+
+    They come from the hosts, the guests, the episode's title and notes, and the imported
+    articles; glossary.txt in the show folder, once written (--write) and edited, is used
+    instead.
+
+    \b
+    Example:
+        warcast --show episodes glossary 1
+        warcast --show episodes glossary --write
+    """
+    from warcast.episodes import load_episodes, select
+    from warcast.glossary import glossary_for, write_glossary
+    from warcast.show import load_show
+
+    show = load_show(obj.show)
+    chosen = select(load_episodes(show), episodes)
+    if write:
+        path = write_glossary(show, chosen, force=force)
+        obj.say(f"Wrote {path}; edit it freely, warcast keeps it.")
+        return
+    for episode in chosen:
+        found = glossary_for(show, episode)
+        click.echo(f"{episode.name} ({found.source}): {', '.join(found.terms)}")
+
+
+@main.command()
 @click.argument("query")
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 100),
               help="At most this many hits.")
@@ -767,7 +800,8 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
         who = f"  {hit.speaker}:" if hit.speaker else ""
         snippet = re.sub(r"</?mark>", "*", hit.snippet)
         snippet = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}\n          {snippet}\n"
+        near = "  (approximate)" if hit.approximate else ""
+        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}{near}\n          {snippet}\n"
                    f"          {hit.url}")
 
 

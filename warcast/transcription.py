@@ -162,8 +162,11 @@ def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], sec
 
 
 def _names(show: Show, episode: Episode) -> tuple[str, ...]:
-    """The hosts' and guests' names: hotwords, so that they come out spelled right."""
-    return tuple(p.name for p in (*show.hosts, *episode.guests))
+    """The episode's glossary (hosts, guests, names from the articles): hotwords and the
+    respelling pass's targets, so that they come out spelled right."""
+    from warcast.glossary import glossary_for
+
+    return glossary_for(show, episode).terms
 
 
 def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,

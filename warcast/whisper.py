@@ -9,7 +9,6 @@ faster-whisper is imported only here, and only when a model is loaded.
 
 from __future__ import annotations
 
-import difflib
 import functools
 import os
 import re
@@ -106,7 +105,9 @@ def transcribe_words(path: Path, options: WhisperOptions,
         _release_free_memory()
         if progress:
             progress(position)
-    return [_spell(word, terms) for word in words], position
+    from warcast.respelling import Respeller
+
+    return Respeller(terms).words(words), position
 
 
 def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
@@ -242,23 +243,6 @@ def _is_speech(segment: Any) -> bool:
     if segment.compression_ratio > 2.4:  # repetition loops compress unusually well
         return False
     return not (segment.no_speech_prob > 0.6 and segment.avg_logprob < -0.8)
-
-
-def _spell(word: Word, terms: tuple[str, ...]) -> Word:
-    """Respell a word as a glossary term when it is a near miss ("Esequibo" → "Essequibo")."""
-    core = word.text.strip(".,;:!?\"'()")
-    if len(core) < 4 or not terms:
-        return word
-    best, score = None, 0.0
-    for token in {t for term in terms for t in term.split()}:
-        if len(token) < 4 or token[0].lower() != core[0].lower():
-            continue
-        ratio = difflib.SequenceMatcher(None, core.lower(), token.lower()).ratio()
-        if ratio > score:
-            best, score = token, ratio
-    if best is None or score < 0.8 or core == best:
-        return word
-    return Word(word.start, word.end, word.text.replace(core, best, 1), word.probability)
 
 
 def pcm_pieces(path: Path, piece_seconds: float) -> Iterator[Any]:

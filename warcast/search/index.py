@@ -28,18 +28,21 @@ import re
 import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
 from warcast.errors import SearchError
-from warcast.search.query import Query, normalize, parse
+from warcast.respelling import MIN_KEY, sound_key
+from warcast.search.query import Query, approximate, normalize, parse
 
 SCHEMA_VERSION = 2
 PER_EPISODE = 3
 CANDIDATES = 2000
 RECENCY_BOOST = 0.15        # the newest episode's score x 1.15, a year-old one's x 1.075
 SNIPPET_WORDS = 24
+MAX_VARIANTS = 6            # misheard spellings tried per word
+COMMON_WORD = 2000          # occurrences past which a word is not loosened
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -55,6 +58,8 @@ CREATE TABLE IF NOT EXISTS terms (
     head TEXT NOT NULL, tail TEXT NOT NULL, size INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS terms_head ON terms (head, size);
 CREATE INDEX IF NOT EXISTS terms_tail ON terms (tail, size);
+CREATE TABLE IF NOT EXISTS sounds (sound TEXT NOT NULL, term TEXT NOT NULL,
+    PRIMARY KEY (sound, term)) WITHOUT ROWID;
 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
     body, tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3');
 """
@@ -119,11 +124,12 @@ class Hit:
     audio_url: str     # the audio at the moment (media fragment)
     score: float
     kind: str
+    approximate: bool = False   # found through misheard words, not the words typed
 
     def as_json(self) -> dict[str, object]:
         return {"episode": self.episode, "title": self.title, "start": self.start,
                 "end": self.end, "speaker": self.speaker, "snippet": self.snippet,
-                "url": self.url, "audio_url": self.audio_url}
+                "url": self.url, "audio_url": self.audio_url, "approximate": self.approximate}
 
 
 @dataclass
@@ -177,6 +183,7 @@ class SearchIndex:
             self.db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             self.db.execute("PRAGMA journal_mode = WAL")
             self.db.execute("PRAGMA synchronous = NORMAL")
+            self.db.create_function("sound_key", 1, sound_key, deterministic=True)
             self.db.executescript(_SCHEMA) if create else None
             self._check_version(create)
         except sqlite3.DatabaseError as exc:
@@ -229,6 +236,13 @@ class SearchIndex:
                 with self._transaction():
                     self._remove(slug)
                 report.removed += 1
+        unkeyed = self.db.execute("SELECT NOT EXISTS (SELECT 1 FROM sounds) AND EXISTS "
+                                  "(SELECT 1 FROM terms)").fetchone()[0]
+        if report.added or report.updated or unkeyed:   # unkeyed: made before sound keys
+            with self._transaction():   # once per update: the new words' sound keys
+                self.db.execute(
+                    "INSERT OR IGNORE INTO sounds SELECT sound_key(term), term FROM terms "
+                    "WHERE size >= 4 AND term NOT IN (SELECT term FROM sounds)")
         return report
 
     def _transaction(self):  # type: ignore[no-untyped-def]
@@ -285,6 +299,8 @@ class SearchIndex:
         else:
             self.db.executemany("UPDATE terms SET count = count - ? WHERE term = ?",
                                 [(n, t) for t, n in counts.items()])
+            self.db.execute("DELETE FROM sounds WHERE term IN "
+                            "(SELECT term FROM terms WHERE count <= 0)")
             self.db.execute("DELETE FROM terms WHERE count <= 0")
 
     # --- searching --------------------------------------------------------------------------
@@ -308,9 +324,46 @@ class SearchIndex:
             if fixes:
                 result.suggestions = sorted(set(fixes.values()), key=list(fixes.values()).index)
                 respelled = query.respelled({k: normalize(v) for k, v in fixes.items()})
-                result.hits = self._ranked(respelled, bounds, limit, speaker,
-                                           grouped=episode is None)
+                result.hits = [replace(hit, approximate=True) for hit in self._ranked(
+                    respelled, bounds, limit, speaker, grouped=episode is None)]
+        if len(result.hits) < limit and suggest:
+            self._add_approximate(result, query, bounds, limit, speaker, episode is None)
         return result
+
+    def _add_approximate(self, result: SearchResult, query: Query, bounds: tuple[int, int],
+                         limit: int, speaker: str | None, grouped: bool) -> None:
+        """Passages that match with misheard words (sound-alike or one-edit index words, or a
+        phrase with one word wrong), after the exact hits and marked approximate."""
+        loose = approximate(query, self.variants, lambda w: self.count(w) <= COMMON_WORD)
+        if loose is None:
+            return
+        seen = {(h.episode, h.start) for h in result.hits}
+        for hit in self._ranked(loose, bounds, limit, speaker, grouped=grouped):
+            if (hit.episode, hit.start) not in seen and len(result.hits) < limit:
+                result.hits.append(replace(hit, approximate=True))
+
+    def variants(self, word: str) -> list[str]:
+        """Indexed words that sound like ``word`` (the same sound key, at most two edits
+        away), the most frequent first; :data:`MAX_VARIANTS` at most. None for a common
+        word: its exact matches are plenty, and loosening it would cost a long posting list."""
+        if len(word) < 4 or len(sound_key(word)) < MIN_KEY or self.count(word) > COMMON_WORD:
+            return []
+        reach = 1 if len(word) <= 5 else 2
+        try:
+            rows = self.db.execute(
+                "SELECT terms.term, terms.count FROM sounds JOIN terms USING (term) "
+                "WHERE sounds.sound = ? AND terms.count <= ?",
+                (sound_key(word), COMMON_WORD)).fetchall()
+        except sqlite3.OperationalError:   # an index made before sound keys were kept
+            return []
+        found = {term: count for term, count in rows
+                 if term != word and _edit_distance(word, term, reach) <= reach}
+        return sorted(found, key=lambda t: (-found[t], t))[:MAX_VARIANTS]
+
+    def count(self, word: str) -> int:
+        """How often ``word`` occurs in the index (0 when it does not)."""
+        row = self.db.execute("SELECT count FROM terms WHERE term = ?", (word,)).fetchone()
+        return int(row[0]) if row else 0
 
     def _bounds(self, episode: str | None, since: dt.date | None,
                 until: dt.date | None) -> tuple[int, int] | None:

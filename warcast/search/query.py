@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MAX_QUERY_CHARS = 1000
@@ -41,9 +42,13 @@ class Term:
     words: tuple[str, ...]
     prefix: bool = False
     phrase: bool = False
+    near: bool = False      # the words close together in any order (a phrase, one word off)
 
     def fts(self) -> str:
         """This term as an FTS5 string literal (a phrase when it holds several words)."""
+        if self.near:
+            quoted = " ".join('"' + w.replace('"', '""') + '"' for w in self.words)
+            return f"NEAR({quoted}, {len(self.words) + 1})"
         body = '"' + " ".join(self.words).replace('"', '""') + '"'
         return body + "*" if self.prefix else body
 
@@ -158,3 +163,41 @@ def _without_stop_words(text: str, groups: list[list[Term]], excluded: list[Term
         return Query(text, ((Term(tuple(words[:MAX_TERMS]), phrase=True),),), tuple(excluded),
                      only_stop_words=True)
     return Query(text, (), tuple(excluded), only_stop_words=bool(words))
+
+
+def approximate(query: Query, variants: Callable[[str], list[str]],
+                rare: Callable[[str], bool]) -> Query | None:
+    """The query loosened for misheard words: each word may also be one of its
+    ``variants`` (index words that sound alike), and a phrase may have one word replaced by a
+    variant or, from three words on, one word missing (when a ``rare`` word remains to keep
+    that search short). None when nothing could be loosened."""
+    loosened = False
+    groups = []
+    for group in query.groups:
+        alternatives = list(group)
+        for term in group:
+            extra = _loose(term, variants, rare)
+            loosened = loosened or bool(extra)
+            alternatives.extend(extra)
+        groups.append(tuple(dict.fromkeys(alternatives)))
+    if not loosened:
+        return None
+    return Query(query.text, tuple(groups), query.excluded, query.only_stop_words)
+
+
+def _loose(term: Term, variants: Callable[[str], list[str]],
+           rare: Callable[[str], bool]) -> list[Term]:
+    if term.prefix or term.is_stop_word or term.near:
+        return []
+    if not term.phrase:
+        return [Term((v,)) for v in variants(term.words[0])]
+    out = []
+    for i, word in enumerate(term.words):
+        if word in STOP_WORDS:
+            continue
+        out.extend(Term((*term.words[:i], v, *term.words[i + 1:]), phrase=True)
+                   for v in variants(word)[:3])
+        rest = term.words[:i] + term.words[i + 1:]
+        if len(term.words) >= 3 and any(w not in STOP_WORDS and rare(w) for w in rest):
+            out.append(Term(rest, near=True))
+    return out[:MAX_TERMS]
