@@ -68,6 +68,7 @@ sample: install system-packages
 bench: install
 	$(BIN)/python bench/run.py $(BENCH_ARGS)
 	$(BIN)/python bench/diarization.py $(BENCH_ARGS)
+	$(BIN)/python bench/diarization_real.py
 
 # The README's screenshot of an episode page, made by headless Chromium from the sample show.
 screenshot: install-test
