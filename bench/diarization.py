@@ -153,6 +153,20 @@ def episodes(count: int, first: int = 0) -> list[tuple[int, tuple[str, ...]]]:
     return out
 
 
+def scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """Episodes, minutes, pooled / median / worst DER and voices counted right, of ``rows``."""
+    ders = sorted(r["der"] for r in rows)
+    return {
+        "episodes": len(rows),
+        "minutes of dialogue": round(sum(r["seconds"] for r in rows) / 60, 1),
+        "DER pooled % (target <= 15)": round(
+            sum(r["der"] * r["seconds"] for r in rows) / sum(r["seconds"] for r in rows), 2),
+        "DER median / worst %": f"{ders[len(ders) // 2]} / {ders[-1]}",
+        "voices counted right %": round(100 * sum(r["voices"] == r["found"] for r in rows)
+                                        / len(rows), 1),
+    }
+
+
 def run_quality(count: int, seconds: float, first: int = 100) -> dict[str, Any]:
     from warcast import speakers
 
@@ -265,15 +279,8 @@ def main() -> None:
     seconds = 120.0 if args.quick else 240.0
     quality = run_quality(count, seconds, args.first_seed)
     rows = quality["episodes"]
-    ders = sorted(r["der"] for r in rows)
     results: dict[str, Any] = {
-        "episodes": len(rows),
-        "minutes of dialogue": round(sum(r["seconds"] for r in rows) / 60, 1),
-        "DER pooled % (target <= 15)": round(
-            sum(r["der"] * r["seconds"] for r in rows) / sum(r["seconds"] for r in rows), 2),
-        "DER median / worst %": f"{ders[len(ders) // 2]} / {ders[-1]}",
-        "voices counted right %": round(100 * sum(r["voices"] == r["found"] for r in rows)
-                                        / len(rows), 1),
+        **scores(rows),
         "host turns named right %": round(100 * sum(r["host_named"] for r in rows)
                                           / sum(r["host_turns"] for r in rows), 1),
         "diarization speed (x real time)": round(sum(r["seconds"] for r in rows)

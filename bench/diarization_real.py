@@ -107,17 +107,7 @@ def main() -> None:
                      "der": round(diarization.der(truth, found, len(samples) / RATE), 2),
                      "seconds": round(len(samples) / RATE, 1)})
         print(rows[-1], flush=True)
-    ders = sorted(r["der"] for r in rows)
-    results: dict[str, Any] = {
-        "dialogues": len(rows),
-        "minutes": round(sum(r["seconds"] for r in rows) / 60, 1),
-        "DER pooled % (target <= 15)": round(
-            sum(r["der"] * r["seconds"] for r in rows) / sum(r["seconds"] for r in rows), 2),
-        "DER median / worst %": f"{ders[len(ders) // 2]} / {ders[-1]}",
-        "voices counted right %": round(100 * sum(r["voices"] == r["found"] for r in rows)
-                                        / len(rows), 1),
-        "rows": rows,
-    }
+    results: dict[str, Any] = {**diarization.scores(rows), "rows": rows}
     print(write_table(diarization.RESULTS, "speakers-real", "Speakers, real speech", results))
 
 
