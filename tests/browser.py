@@ -36,14 +36,22 @@ def free_port() -> int:
 @contextmanager
 def serving(show: Path, out: Path) -> Iterator[str]:
     """``warcast serve`` on a free loopback port; yields its base URL."""
+    with warcast_server(show, "serve", "--out", str(out)) as base:
+        yield base
+
+
+@contextmanager
+def warcast_server(show: Path, *command: str) -> Iterator[str]:
+    """A warcast command that serves HTTP (``serve``, ``edit``) on a free loopback port, once
+    it answers; yields its base URL and stops it after."""
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "warcast", "--show", str(show), "serve", "--out", str(out),
-         "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [sys.executable, "-m", "warcast", "--show", str(show), *command, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         env={**os.environ, "PYTHONUNBUFFERED": "1"})
     base = f"http://127.0.0.1:{port}/"
     try:
-        for _ in range(200):
+        for _ in range(300):
             try:
                 urllib.request.urlopen(base, timeout=1).close()
                 break

@@ -8,7 +8,6 @@ import os
 import shutil
 import subprocess
 import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
@@ -39,22 +38,8 @@ def editor(tmp_path: Path) -> Iterator[Editor]:
     shutil.copytree(SAMPLE, show, ignore=shutil.ignore_patterns("script.txt", "*.sqlite*"))
     vtt = show / EP1 / "transcript.vtt"
     vtt.write_text(vtt.read_text().replace("Essequibo region", "Esequibo region", 1))
-    port = chromium.free_port()
-    server = subprocess.Popen([sys.executable, "-m", "warcast", "--show", str(show), "edit",
-                               "1", "--port", str(port)], stdout=subprocess.PIPE,
-                              stderr=subprocess.STDOUT, text=True)
-    url = f"http://127.0.0.1:{port}/"
-    try:
-        for _ in range(300):
-            try:
-                urllib.request.urlopen(url, timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
+    with chromium.warcast_server(show, "edit", "1") as url:
         yield Editor(show, url)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -64,6 +49,18 @@ def driver() -> Iterator[Any]:
         yield browser
     finally:
         browser.quit()
+
+
+def rename(driver: Any, speaker: Any, name: str, scope: str) -> None:
+    """Rename the voice of ``speaker`` (its label) for one turn or all (``scope``: the
+    button's id)."""
+    from selenium.webdriver.common.by import By
+
+    speaker.click()
+    field = driver.find_element(By.ID, "rename-name")
+    field.clear()
+    field.send_keys(name)
+    driver.find_element(By.ID, scope).click()
 
 
 def open_editor(driver: Any, editor: Editor) -> None:
@@ -144,11 +141,7 @@ def test_edit_rename_split_save_publish_and_transcribe_keeps_it(
     # rename a speaker everywhere
     lucia = driver.find_elements(By.CSS_SELECTOR, ".speaker")[cue + 1]
     assert lucia.text == "Lucia Ferreyra"
-    lucia.click()
-    field = driver.find_element(By.ID, "rename-name")
-    field.clear()
-    field.send_keys("Lucía Ferreyra")
-    driver.find_element(By.ID, "rename-all").click()
+    rename(driver, lucia, "Lucía Ferreyra", "rename-all")
     names = driver.execute_script(
         "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
     assert "Lucia Ferreyra" not in names and names.count("Lucía Ferreyra") >= 3
@@ -268,11 +261,7 @@ def test_rename_one_turn_and_join_cues(driver: Any, editor: Editor) -> None:
     speakers = driver.execute_script(
         "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
     first_turn = speakers.index("Lucia Ferreyra")   # Nora's opening turn is cues [0, this)
-    driver.find_elements(By.CSS_SELECTOR, ".speaker")[0].click()
-    field = driver.find_element(By.ID, "rename-name")
-    field.clear()
-    field.send_keys("Nora H.")
-    driver.find_element(By.ID, "rename-one").click()
+    rename(driver, driver.find_elements(By.CSS_SELECTOR, ".speaker")[0], "Nora H.", "rename-one")
     renamed = driver.execute_script(
         "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
     assert renamed[:first_turn] == ["Nora H."] * first_turn
