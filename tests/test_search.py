@@ -379,7 +379,7 @@ def heard(tmp_path: Path) -> SearchIndex:
             (8.0, "Ana", "The judges have knocked out every procedural objection."),
             (12.0, "Ana", "The award from the end of the 19th century is valid or not."),
             (16.0, "Ana", "The Zamzam camp nearby was overrun in the spring."),
-            (20.0, "Ana", "Gold and drones, and more gold for the ministry."),
+            (20.0, "Ana", "Gold and drones, and more gold for the ministry in Bamako."),
             (24.0, "Ana", "Destroyers fired missiles worth a couple of million dollars at drones."),
         ]),
         _episode("sahel", "2025-04-01", [
@@ -397,6 +397,7 @@ def _found(result) -> list[tuple[str, float, bool]]:  # type: ignore[no-untyped-
 def test_a_name_whisper_split_or_the_listener_split_is_found(heard: SearchIndex) -> None:
     assert _found(heard.search("Essequibo"))[0] == ("guyana", 0.0, True)
     assert _found(heard.search("zam zam camp"))[0] == ("guyana", 16.0, True)
+    assert _found(heard.search("bama ko"))[0] == ("guyana", 20.0, True)
     assert heard.search("Essequibo", suggest=False).hits == []
 
 
@@ -434,3 +435,23 @@ def test_a_hit_lands_where_most_of_the_query_is_said(tmp_path: Path) -> None:
     ])])
     assert index.search("missiles cost drones").hits[0].start == 10.0
     assert index.search('"stack of nets"').hits == []
+
+
+def test_a_phrase_with_one_word_left_finds_that_word_last(heard: SearchIndex) -> None:
+    # The phrase is nowhere (the transcript says "more gold for the ministry"); its one
+    # uncommon word is: found, marked approximate.
+    hits = _found(heard.search('"where the ministry"'))
+    assert hits == [("guyana", 20.0, True)]
+    assert heard.search('"where the ministry"', suggest=False).hits == []
+
+
+def test_one_word_of_three_is_enough_when_nothing_better_matches(heard: SearchIndex) -> None:
+    assert _found(heard.search("zebra quagga camp")) == [("guyana", 16.0, True)]
+
+
+def test_common_words_alone_do_not_make_an_approximate_hit(tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "s.sqlite", create=True)
+    chatter = [(i * 40.0, "Ana", "drones " * 120) for i in range(20)]   # 2,400 times
+    index.update([_episode("busy", "2025-01-01", [*chatter, (900.0, "Ana", "Zamzam fell.")])])
+    assert index.search("drones quagga").hits == []        # "drones" is everywhere
+    assert _found(index.search("zamzam quagga")) == [("busy", 900.0, True)]

@@ -37,6 +37,7 @@ from warcast.respelling import MIN_KEY, sound_key
 from warcast.search.query import (
     STOP_WORDS,
     Query,
+    Term,
     any_of,
     approximate,
     normalize,
@@ -350,15 +351,26 @@ class SearchIndex:
         loose = approximate(query, self.variants, self.rare, self.joined)
         if loose is not None:
             self._append(result, loose, loose, seen, bounds, limit, speaker, grouped)
-        split = parts(query)
-        split = approximate(split, self.variants, self.rare, self.joined) or split
+        plain = parts(query)
+        if plain.groups == query.groups:
+            split = loose or query
+        else:
+            split = approximate(plain, self.variants, self.rare, self.joined) or plain
+            if len(plain.groups) == 1 and len(result.hits) < limit:   # a phrase's one word
+                self._append(result, split, split, seen, bounds, limit, speaker, grouped)
         count = len(split.groups)
-        for keep in range(count - 1, (count - 1) // 2, -1):   # 2 of 3, 3 then 2 of 4...
+        least = 1 if count <= 3 else (count + 1) // 2   # any word of three; half of more
+        for keep in range(count - 1, least - 1, -1):
             if len(result.hits) >= limit:
                 break
-            fewer = any_of(split, keep)
+            fewer = any_of(split, keep, self._common)
             if fewer is not None:
                 self._append(result, fewer, split, seen, bounds, limit, speaker, grouped)
+
+    def _common(self, group: tuple[Term, ...]) -> bool:
+        """Whether every alternative of ``group`` is a common word (or a phrase of them): a
+        passage holding only such words of the query is no evidence, and a long search."""
+        return all(not t.expression and not any(self.rare(w) for w in t.words) for t in group)
 
     def _append(self, result: SearchResult, query: Query, shown: Query, seen: set,
                 bounds: tuple[int, int], limit: int, speaker: str | None,

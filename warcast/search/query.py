@@ -238,8 +238,10 @@ def approximate(query: Query, variants: Variants, rare: Callable[[str], bool],
             extra = _loose(term, variants, rare, joined)
             loosened = loosened or bool(extra)
             alternatives.extend(extra)
-        for other in query.groups[max(n - 1, 0):n + 2]:   # the neighbours, as typed
-            pair = _joined_pair(group, other) if other is not group else None
+        for m in (n - 1, n + 1):   # the neighbours, in the order typed
+            if not 0 <= m < len(query.groups):
+                continue
+            pair = _joined_pair(*((query.groups[m], group) if m < n else (group, query.groups[m])))
             if pair and joined(*pair):
                 alternatives.append(Term(("".join(pair),)))
                 loosened = True
@@ -293,12 +295,16 @@ def parts(query: Query) -> Query:
     return Query(query.text, tuple(dict.fromkeys(out)), query.excluded, query.only_stop_words)
 
 
-def any_of(query: Query, keep: int) -> Query | None:
-    """The query with only ``keep`` of its groups required (any ``keep`` of them), for when
-    a word was misheard beyond recognition or is not said in that passage. None when there
-    is nothing to drop, or too many groups to combine cheaply."""
+def any_of(query: Query, keep: int,
+           common: Callable[[tuple[Term, ...]], bool] = lambda group: False) -> Query | None:
+    """The query with only ``keep`` of its groups required (any ``keep`` of them, but never
+    ``common`` groups alone), for when a word was misheard beyond recognition or is not said
+    in that passage. None when there is nothing to drop, or too many groups to combine
+    cheaply, or no combination has an uncommon group."""
     if not 1 <= keep < len(query.groups) or len(query.groups) > MOST_GROUPS:
         return None
     chosen = tuple(Term((Query("", c).fts(),), expression=True)
-                   for c in itertools.combinations(query.groups, keep))
-    return Query(query.text, (chosen,), query.excluded, query.only_stop_words)
+                   for c in itertools.combinations(query.groups, keep)
+                   if not all(map(common, c)))
+    return Query(query.text, (chosen,), query.excluded, query.only_stop_words) if chosen \
+        else None
