@@ -25,16 +25,21 @@ import argparse
 import datetime as dt
 import hashlib
 import json
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
+# The warcast checkout whose search is timed: this one, or (--baseline) another one, e.g.
+# the previous commit unpacked by git archive, timed on the same index in the same run.
+sys.path.insert(0, os.environ.get("BENCH_WARCAST", str(BENCH.parent)))
+sys.path.insert(1, str(BENCH))
 
 from report import percentile  # noqa: E402
 
@@ -135,6 +140,10 @@ def queries(words: list[str], episodes: list[IndexedEpisode], rng: random.Random
         name = rng.choice(tail)
         out.append(("sound-alike name", name[0] + name[1:].replace("c", "k").replace("s", "z")
                     + "h", {}))
+        out.append(("most words", f"{rng.choice(middle)} {rng.choice(middle)} "
+                    f"{rng.choice(tail)}x", {}))
+        out.append(("question", f"what did they say about {rng.choice(middle)} "
+                    f"{rng.choice(middle[:300])}", {}))
     return out
 
 
@@ -152,7 +161,13 @@ def sources(episodes: list[IndexedEpisode]) -> list[Source]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hours", type=int, default=1000)
+    parser.add_argument("--baseline", type=Path, metavar="DIR",
+                        help="Another warcast checkout to time on the same index, side by side")
+    parser.add_argument("--time", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.time:   # a child: time one checkout's search, print the timings
+        print(json.dumps(time_queries(*args.time)))
+        return
     rng = random.Random(20261125)
     started = time.perf_counter()
     episodes, words = catalog(args.hours, rng)
@@ -181,23 +196,57 @@ def main(argv: list[str] | None = None) -> None:
         results["update_seconds"] = round(time.perf_counter() - t, 3)
         assert (report.updated, report.unchanged) == (1, len(episodes) - 1), report
         mixed = queries(words, episodes, rng)
-        timings: dict[str, list[float]] = {}
-        for attempt in range(2):
-            for kind, text, filters in mixed:
-                t = time.perf_counter()
-                index.search(text, limit=10, **filters)
-                if attempt:
-                    timings.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
-        every = [ms for values in timings.values() for ms in values]
-        results["queries"] = len(every)
-        for name, share in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
-            results[name] = round(percentile(every, share), 2)
-        results["by_kind"] = {kind: {"p50_ms": round(statistics.median(v), 2),
-                                     "p95_ms": round(percentile(v, 0.95), 2),
-                                     "max_ms": round(max(v), 2)}
-                              for kind, v in timings.items()}
         index.close()
+        asked = Path(folder) / "queries.json"
+        asked.write_text(json.dumps([(k, t, {n: str(v) for n, v in f.items()})
+                                     for k, t, f in mixed]))
+        codes = {"after": str(BENCH.parent)}
+        if args.baseline:
+            codes = {"before": str(args.baseline.resolve()), **codes}
+        timed: dict[str, dict[str, list[float]]] = {}
+        for _ in range(2):   # alternated, the second round kept: both see the same load
+            for name, code in codes.items():
+                done = subprocess.run(
+                    [sys.executable, __file__, "--time", str(path), str(asked)],
+                    env={**os.environ, "BENCH_WARCAST": code}, capture_output=True,
+                    text=True, check=True)
+                timed[name] = json.loads(done.stdout)
+        for name, timings in timed.items():
+            figures = _latency(timings)
+            if name == "after":
+                results.update(figures)
+            else:
+                results["before"] = figures
     write(results)
+
+
+def _latency(timings: dict[str, list[float]]) -> dict[str, object]:
+    every = [ms for values in timings.values() for ms in values]
+    out: dict[str, object] = {"queries": len(every)}
+    for name, share in (("p50_ms", 0.5), ("p95_ms", 0.95), ("p99_ms", 0.99)):
+        out[name] = round(percentile(every, share), 2)
+    out["by_kind"] = {kind: {"p50_ms": round(statistics.median(v), 2),
+                             "p95_ms": round(percentile(v, 0.95), 2),
+                             "max_ms": round(max(v), 2)} for kind, v in timings.items()}
+    return out
+
+
+def time_queries(path: Path, asked: Path) -> dict[str, list[float]]:
+    """Each query's time in ms on the index at ``path``, second of two passes (a server keeps
+    its SQLite pages cached)."""
+    index = SearchIndex(path)
+    timings: dict[str, list[float]] = {}
+    mixed = json.loads(asked.read_text())
+    for attempt in range(2):
+        for kind, text, raw in mixed:
+            filters = {n: (v if n in ("episode", "speaker") else dt.date.fromisoformat(v))
+                       for n, v in raw.items()}
+            t = time.perf_counter()
+            index.search(text, limit=10, **filters)
+            if attempt:
+                timings.setdefault(kind, []).append((time.perf_counter() - t) * 1000)
+    index.close()
+    return timings
 
 
 def write(results: dict[str, object]) -> None:
@@ -215,9 +264,18 @@ def write(results: dict[str, object]) -> None:
         verdict = "—" if target is None else ("pass" if results[key] <= target else "**FAIL**")
         shown = "—" if target is None else f"≤ {target:g} {unit}"
         lines.append(f"| {label} | {results[key]} {unit} | {shown} | {verdict} |")
-    lines += ["", "| query kind | p50 ms | p95 ms | max ms |", "|---|---|---|---|"]
+    before: dict = results.get("before", {})  # type: ignore[assignment]
+    if before:
+        lines += ["", "Side by side on the same index, in the same run (--baseline): before "
+                  f"p50 {before['p50_ms']} ms, p95 {before['p95_ms']} ms, p99 "
+                  f"{before['p99_ms']} ms; after p50 {results['p50_ms']} ms, p95 "
+                  f"{results['p95_ms']} ms, p99 {results['p99_ms']} ms."]
+    lines += ["", "| query kind | p50 ms | p95 ms | max ms | before: p95 ms |",
+              "|---|---|---|---|---|"]
     for kind, row in results["by_kind"].items():  # type: ignore[union-attr]
-        lines.append(f"| {kind} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} |")
+        old = before.get("by_kind", {}).get(kind, {}).get("p95_ms", "—") if before else "—"
+        lines.append(f"| {kind} | {row['p50_ms']} | {row['p95_ms']} | {row['max_ms']} | "
+                     f"{old} |")
     (RESULTS / "search.md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 

@@ -34,13 +34,23 @@ from pathlib import Path
 
 from warcast.errors import SearchError
 from warcast.respelling import MIN_KEY, sound_key
-from warcast.search.query import Query, approximate, normalize, parse
+from warcast.search.query import (
+    STOP_WORDS,
+    Query,
+    Term,
+    any_of,
+    approximate,
+    normalize,
+    parse,
+    parts,
+)
 
 SCHEMA_VERSION = 2
 PER_EPISODE = 3
 CANDIDATES = 2000
 RECENCY_BOOST = 0.15        # the newest episode's score x 1.15, a year-old one's x 1.075
 SNIPPET_WORDS = 24
+RUN_WORDS = 12              # a run of query words: within this many words (about 4 s)
 MAX_VARIANTS = 6            # misheard spellings tried per word
 COMMON_WORD = 2000          # occurrences past which a word is not loosened
 
@@ -332,33 +342,86 @@ class SearchIndex:
 
     def _add_approximate(self, result: SearchResult, query: Query, bounds: tuple[int, int],
                          limit: int, speaker: str | None, grouped: bool) -> None:
-        """Passages that match with misheard words (sound-alike or one-edit index words, or a
-        phrase with one word wrong), after the exact hits and marked approximate."""
-        loose = approximate(query, self.variants, lambda w: self.count(w) <= COMMON_WORD)
-        if loose is None:
-            return
+        """Passages that match with misheard words (sound-alike or one-edit index words, a
+        name split or joined, or a phrase with one word wrong), then passages that hold most
+        of the query's parts, fewer and fewer of them (a word misheard past recognition, a
+        question's wording, a phrase cut by a passage boundary): after the exact hits, marked
+        approximate."""
         seen = {(h.episode, h.start) for h in result.hits}
-        for hit in self._ranked(loose, bounds, limit, speaker, grouped=grouped):
+        loose = approximate(query, self.variants, self.rare, self.joined)
+        if loose is not None:
+            self._append(result, loose, loose, seen, bounds, limit, speaker, grouped)
+        plain = parts(query)
+        if plain.groups == query.groups:
+            split = loose or query
+        else:
+            split = approximate(plain, self.variants, self.rare, self.joined) or plain
+            if len(plain.groups) == 1 and len(result.hits) < limit:   # a phrase's one word
+                self._append(result, split, split, seen, bounds, limit, speaker, grouped)
+        count = len(split.groups)
+        least = 1 if count <= 3 else (count + 1) // 2   # any word of three; half of more
+        for keep in range(count - 1, least - 1, -1):
+            if len(result.hits) >= limit:
+                break
+            fewer = any_of(split, keep, self._common)
+            if fewer is not None:
+                self._append(result, fewer, split, seen, bounds, limit, speaker, grouped)
+
+    def _common(self, group: tuple[Term, ...]) -> bool:
+        """Whether every alternative of ``group`` is a common word (or a phrase of them): a
+        passage holding only such words of the query is no evidence, and a long search."""
+        return all(not t.expression and not any(self.rare(w) for w in t.words) for t in group)
+
+    def _append(self, result: SearchResult, query: Query, shown: Query, seen: set,
+                bounds: tuple[int, int], limit: int, speaker: str | None,
+                grouped: bool) -> None:
+        for hit in self._ranked(query, bounds, limit, speaker, grouped=grouped, shown=shown):
             if (hit.episode, hit.start) not in seen and len(result.hits) < limit:
+                seen.add((hit.episode, hit.start))
                 result.hits.append(replace(hit, approximate=True))
 
-    def variants(self, word: str) -> list[str]:
-        """Indexed words that sound like ``word`` (the same sound key, at most two edits
-        away), the most frequent first; :data:`MAX_VARIANTS` at most. None for a common
-        word: its exact matches are plenty, and loosening it would cost a long posting list."""
-        if len(word) < 4 or len(sound_key(word)) < MIN_KEY or self.count(word) > COMMON_WORD:
+    def rare(self, word: str) -> bool:
+        """Whether ``word`` is rare enough to search loosely (see :data:`COMMON_WORD`)."""
+        return self.count(word) <= COMMON_WORD
+
+    def joined(self, first: str, second: str) -> bool:
+        """Whether the two words written as one are an indexed word ("zam zam": Zamzam)."""
+        return len(first) + len(second) >= 5 and 0 < self.count(first + second) <= COMMON_WORD
+
+    def variants(self, word: str) -> list[tuple[str, ...]]:
+        """How Whisper may have written ``word``: indexed words that sound like it (the same
+        sound key, at most two edits away), the most frequent first, then the word split in
+        two indexed words ("Essequibo": "Esse Quibo"); :data:`MAX_VARIANTS` at most. None for
+        a common word: its exact matches are plenty, and loosening it would cost a long
+        posting list."""
+        if len(word) < 4 or self.count(word) > COMMON_WORD:
             return []
-        reach = 1 if len(word) <= 5 else 2
-        try:
-            rows = self.db.execute(
-                "SELECT terms.term, terms.count FROM sounds JOIN terms USING (term) "
-                "WHERE sounds.sound = ? AND terms.count <= ?",
-                (sound_key(word), COMMON_WORD)).fetchall()
-        except sqlite3.OperationalError:   # an index made before sound keys were kept
+        found: dict[str, int] = {}
+        if len(sound_key(word)) >= MIN_KEY:
+            reach = 1 if len(word) <= 5 else 2
+            try:
+                rows = self.db.execute(
+                    "SELECT terms.term, terms.count FROM sounds JOIN terms USING (term) "
+                    "WHERE sounds.sound = ? AND terms.count <= ?",
+                    (sound_key(word), COMMON_WORD)).fetchall()
+            except sqlite3.OperationalError:   # an index made before sound keys were kept
+                rows = []
+            found = {term: count for term, count in rows
+                     if term != word and _edit_distance(word, term, reach) <= reach}
+        alike: list[tuple[str, ...]] = [(t,) for t in sorted(found, key=lambda t: (-found[t], t))]
+        return (alike + self._splits(word))[:MAX_VARIANTS]
+
+    def _splits(self, word: str) -> list[tuple[str, ...]]:
+        """``word`` cut in two indexed words of three letters or more, not common ones."""
+        if len(word) < 7:
             return []
-        found = {term: count for term, count in rows
-                 if term != word and _edit_distance(word, term, reach) <= reach}
-        return sorted(found, key=lambda t: (-found[t], t))[:MAX_VARIANTS]
+        out = []
+        for cut in range(3, len(word) - 2):
+            head, tail = word[:cut], word[cut:]
+            if head not in STOP_WORDS and tail not in STOP_WORDS \
+                    and self.count(head) and self.count(tail):
+                out.append((head, tail))
+        return out
 
     def count(self, word: str) -> int:
         """How often ``word`` occurs in the index (0 when it does not)."""
@@ -381,7 +444,9 @@ class SearchIndex:
         return (low, high) if low <= high else None
 
     def _ranked(self, query: Query, bounds: tuple[int, int], limit: int, speaker: str | None,
-                *, grouped: bool) -> list[Hit]:
+                *, grouped: bool, shown: Query | None = None) -> list[Hit]:
+        """The hits of ``query``, best first; ``shown`` is what to mark in the snippets when
+        it is not the query itself."""
         expression = query.fts()
         low, high = bounds
         limit = max(1, min(limit, 100))
@@ -414,7 +479,7 @@ class SearchIndex:
         except sqlite3.OperationalError as exc:   # a query the parser let through: report, no trace
             raise SearchError(f"the search failed ({exc})", path=self.path,
                               hint="Simplify the query") from None
-        matcher = _Matcher(query)
+        matcher = _Matcher(shown or query)
         rows = [(rowid, score, bodies[rowid], *spans[rowid], matcher) for rowid, score in ranked
                 if rowid in bodies and rowid in spans]
         return self._hits(rows, limit, grouped)
@@ -527,30 +592,52 @@ class _Matcher:
     "sanction" marks "sanctions", "insurer" marks "insurers")."""
 
     def __init__(self, query: Query) -> None:
-        terms = [t for g in query.groups for t in g]
+        terms = [t for g in query.groups for t in g if not t.expression]
         self.words = {w for t in terms for w in (t.words[:-1] if t.prefix else t.words)}
         self.prefixes = tuple(t.words[-1] for t in terms if t.prefix)
 
     def matches(self, token: str) -> bool:
-        if token in self.words or (self.prefixes and token.startswith(self.prefixes)):
-            return True
-        for word in self.words:
+        return self.which(token) is not None
+
+    def which(self, token: str) -> str | None:
+        """The query word (or prefix) that ``token`` matches, None when none does."""
+        if token in self.words:
+            return token
+        if self.prefixes and token.startswith(self.prefixes):
+            return next(p for p in self.prefixes if token.startswith(p))
+        for word in sorted(self.words):
             if len(word) >= 4 and len(token) >= 4 and token[:4] == word[:4]:
                 common = next((i for i, (a, b) in enumerate(zip(token, word, strict=False))
                                if a != b), min(len(token), len(word)))
                 if common >= max(4, min(len(token), len(word)) - 2):
-                    return True
-        return False
+                    return word
+        return None
+
+    @staticmethod
+    def densest(found: list[tuple[int, str]]) -> int:
+        """Of the matched tokens (position, query word), the one that starts the run holding
+        the most different query words within :data:`RUN_WORDS` tokens (common words count
+        only to break ties): where the passage says what was searched, not the first place a
+        word of it occurs."""
+        best, at = (-1, 0), 0
+        for n, (position, _) in enumerate(found):
+            run = {word for place, word in found[n:] if place - position < RUN_WORDS}
+            rank = (sum(w not in STOP_WORDS for w in run), len(run))
+            if rank > best:
+                best, at = rank, n
+        return at
 
     def snippet(self, text: str, size: int = SNIPPET_WORDS) -> tuple[str, int]:
         """HTML: about ``size`` words around the first match, matches in ``<mark>``, the rest
-        escaped; and the character offset of the first match (-1 when none is found)."""
+        escaped; and the character offset of the densest run of matches (-1 when none is
+        found)."""
         tokens = [(m.start(), m.end(), m.group()) for m in _SURFACE.finditer(text)]
-        hits = [i for i, (_, _, raw) in enumerate(tokens)
-                if self.matches(raw.lower() if raw.isascii() else normalize(raw))]
+        found = [(i, word) for i, (_, _, raw) in enumerate(tokens)
+                 if (word := self.which(raw.lower() if raw.isascii() else normalize(raw)))]
+        hits = [i for i, _ in found]
         if not tokens:
             return escape(" ".join(text.split()), quote=False), -1
-        first = hits[0] if hits else 0
+        first = found[self.densest(found)][0] if found else 0
         begin = max(0, min(first - size // 4, len(tokens) - size))
         window = tokens[begin:begin + size]
         marked = set(hits)
