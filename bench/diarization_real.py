@@ -229,8 +229,7 @@ def main() -> None:
             [(seed, lambda seed=seed: meeting_dialogue(seed, meeting["train"]))
              for seed in range(600, 615)],
         "held out: meeting speakers, development part (seeds 700-714)":
-            [(seed, lambda seed=seed: meeting_dialogue(
-                seed, {**meeting["development"], **meeting["test"]}))
+            [(seed, lambda seed=seed: meeting_dialogue(seed, meeting["development"]))
              for seed in range(700, 715)],
         "held out: development part + the package's sample recording (seeds 800-814)":
             [(seed, lambda seed=seed: meeting_dialogue(
