@@ -4,12 +4,12 @@ Diarization runs offline with Resemblyzer's voice encoder, whose weights ship in
 wheel: speech is found with Silero VAD (bundled with faster-whisper), each 1.6 s of speech becomes a
 256-number voice embedding, and the windows are clustered by cosine distance (average linkage,
 stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. Clusters are
-refined to their centroids, and a voice is named from :data:`VOICES_FILE` (the
-show's enrolled voices: a host's sample, or an episode the producer labelled) when its centroid
-is within :data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the
-voices in order of first appearance) until the producer names it (``warcast speakers name`` or
-the editor: a guest's name is offered, never given unasked). One voice that nobody enrolled gets no
-label at all: there is nothing to tell apart. Multitrack recordings (a file per speaker) give
+refined to their centroids, and a voice is named from :data:`VOICES_FILE` (the show's enrolled
+voices: a host's sample, or an episode the producer labelled) when its centroid is within
+:data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the voices in
+order of first appearance) until the producer names it (``warcast speakers name`` or the
+editor: a guest's name is offered, never given unasked). One voice that nobody enrolled gets
+no label at all: there is nothing to tell apart. Multitrack recordings (a file per speaker) give
 exact turns from the tracks' loudness instead (:func:`turns_from_tracks`).
 
 The heavy imports (torch, the encoder, scipy) happen inside the functions that need them.
@@ -309,8 +309,8 @@ def _merged(embeddings: Any) -> Any:
     their cosine distance is under :data:`MERGE_DISTANCE`. Average linkage weighs every
     pair of windows, so a voice whose windows spread wide (a real voice across a
     recording's moods and microphones) can stop merging with itself; its centroids still lie
-    close, closer than any two voices' did on the tuning dialogues (0.21 at the least), but not
-on held-out ones: two real voices can lie closer still (bench/README.md)."""
+        close, closer than any two voices' did on the tuning dialogues (0.21 at the least), but
+    not on held-out ones: two real voices can lie closer still (bench/README.md)."""
     import numpy as np
 
     labels = np.asarray(_fixed(embeddings))
