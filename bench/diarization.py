@@ -4,17 +4,25 @@ Usage: python bench/diarization.py [--quick]
 
 Dialogues are synthesized with espeak-ng: 2 to 4 distinct voices taking turns of one or two
 sentences of script.txt (a few short replies among them), 0.2 to 0.9 s apart (one turn in
-five 0.05 s after the last: cutting in), so the true
-turns are known to the sample. Each dialogue goes through ``warcast.speakers.diarize`` as
-``warcast transcribe`` runs it, and is scored with the diarization error rate (missed speech +
-false alarm + confusion over reference speech, 10 ms frames, a 0.25 s collar around every
-reference boundary left unscored, speakers mapped one to one for the least error).
+five 0.05 s after the last: cutting in), so the true turns are known to the sample; the
+varied set also gives each voice its own speed (130-190 words a minute) and level, cuts in more
+often, and lays a noise bed under the speech. Each dialogue goes through
+``warcast.speakers`` as ``warcast transcribe`` runs it (``fixed``: average linkage stopped at
+one distance) and, side by side on the same windows, with the merge step (``merged``), and is
+scored with the
+diarization error rate (missed speech + false alarm + confusion over reference speech, 10 ms
+frames, a 0.25 s collar around every reference boundary left unscored, speakers mapped one to
+one for the least error).
 
 - counted: episodes whose number of voices is found right;
 - host named: the share of the host's turns (the first voice, enrolled once from a separate
   30-second sample) labelled with his name in the later dialogues;
 - cost: diarization time against transcription time of the same audio, side by side;
-- memory: peak RSS of a fresh process diarizing a 60-minute dialogue (both in --full only).
+- memory: peak RSS of a fresh process diarizing a 60-minute dialogue (--quality-only skips
+  cost and memory).
+
+Tuning used seeds 0-11 (plain) and 200-207 (varied) only; the figures come from seeds 100+ and
+300+, which tuning never scored.
 
 Results go to bench/results/speakers.{json,md}.
 """
@@ -48,6 +56,7 @@ HOST = VOICES[0]
 SHORT_REPLIES = ("Right.", "Yes, exactly.", "I see.", "Go on.", "That is true.")
 COLLAR = 0.25
 FIRST_SEED = 100
+VARIED_SEED = 300   # varied dialogues: seeds 200-207 tuned on, these held out
 RATE = 16_000
 DER_TARGET = 15.0
 COUNT_TARGET = 90.0
@@ -64,15 +73,17 @@ def sentences() -> list[str]:
     return [s for s in re.split(r"(?<=[.?!])\s+", text) if len(s.split()) >= 4]
 
 
-def voiced(text: str, voice: str) -> np.ndarray:
-    """``text`` spoken in ``voice`` at 16 kHz, leading and trailing silence trimmed (cached)."""
-    key = speech._key("turn", voice, text)
+def voiced(text: str, voice: str, speed: int = 160) -> np.ndarray:
+    """``text`` spoken in ``voice`` at ``speed`` words a minute, 16 kHz, leading and trailing
+    silence trimmed (cached)."""
+    key = speech._key("turn", voice, text) if speed == 160 else \
+        speech._key("turn", voice, text, str(speed))
     target = CACHE / f"{key}.npy"
     if not target.exists():
         CACHE.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "a.wav"
-            subprocess.run(["espeak-ng", "-v", voice, "-s", "160", "-w", str(wav), text],
+            subprocess.run(["espeak-ng", "-v", voice, "-s", str(speed), "-w", str(wav), text],
                            check=True, capture_output=True)
             raw = subprocess.run(["ffmpeg", "-nostdin", "-v", "error", "-i", str(wav), "-f",
                                   "f32le", "-ac", "1", "-ar", str(RATE), "-"],
@@ -83,11 +94,15 @@ def voiced(text: str, voice: str) -> np.ndarray:
     return np.load(target)
 
 
-def dialogue(seed: int, voices: tuple[str, ...], seconds: float
+def dialogue(seed: int, voices: tuple[str, ...], seconds: float, varied: bool = False
              ) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
-    """A dialogue of about ``seconds`` and its true turns (start, end, voice)."""
+    """A dialogue of about ``seconds`` and its true turns (start, end, voice). ``varied``:
+    each voice at its own speed (130-190 words a minute), more cutting in, levels apart by
+    up to 6 dB, and a noise bed (hiss or rumble, 15-30 dB under the speech)."""
     rng = random.Random(seed)
     pool = sentences()
+    speeds = {v: rng.randrange(130, 191, 10) if varied else 160 for v in voices}
+    gains = {v: 10 ** (-rng.uniform(0, 6) / 20) if varied else 1.0 for v in voices}
     parts: list[np.ndarray] = []
     truth: list[tuple[float, float, str]] = []
     at, previous = 0.0, None
@@ -98,15 +113,30 @@ def dialogue(seed: int, voices: tuple[str, ...], seconds: float
         else:
             first = rng.randrange(len(pool) - 3)
             text = " ".join(pool[first:first + rng.randint(1, 2)])
-        clip = voiced(text, voice)
-        pause = 0.05 if rng.random() < 0.2 else rng.uniform(0.2, 0.9)  # some cut in at once
+        clip = voiced(text, voice, speeds[voice]) * np.float32(gains[voice])
+        cut_in = rng.random() < (0.35 if varied else 0.2)
+        pause = 0.05 if cut_in else rng.uniform(0.2, 0.9)  # some cut in at once
         gap = np.zeros(int(pause * RATE), dtype=np.float32)
         parts += [gap, clip]
         start = at + len(gap) / RATE
         truth.append((start, start + len(clip) / RATE, voice))
         at = truth[-1][1]
         previous = voice
-    return np.concatenate(parts).astype(np.float32), truth
+    samples = np.concatenate(parts).astype(np.float32)
+    if varied:
+        samples = samples + _noise_bed(rng, samples)
+    return samples, truth
+
+
+def _noise_bed(rng: random.Random, samples: np.ndarray) -> np.ndarray:
+    """Hiss (white) or rumble (brown) noise 15-30 dB under the speech's level."""
+    noise = np.random.default_rng(rng.randrange(2**32)).standard_normal(len(samples))
+    if rng.random() < 0.5:
+        noise = np.cumsum(noise)
+        noise -= np.convolve(noise, np.ones(801) / 801, mode="same")  # no drift
+    speech_rms = float(np.sqrt(np.mean(np.square(samples[np.abs(samples) > 0.01]))))
+    noise *= speech_rms * 10 ** (-rng.uniform(15, 30) / 20) / float(np.std(noise))
+    return noise.astype(np.float32)
 
 
 def der(truth: list[tuple[float, float, str]], found: list[tuple[float, float, str]],
@@ -167,26 +197,51 @@ def scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run_quality(count: int, seconds: float, first: int = 100) -> dict[str, Any]:
+METHODS = ("fixed", "merged")   # warcast's clustering, and the merge step measured against it
+
+
+def run_quality(count: int, seconds: float, first: int = 100, varied: bool = False
+                ) -> dict[str, list[dict[str, Any]]]:
+    """Each method's rows over the same dialogues: the windows are embedded once, then
+    clustered by every method in :data:`METHODS`, side by side."""
     from warcast import speakers
 
     sample, _ = dialogue(99_999, (HOST,), 30.0)  # the host's enrollment sample, not reused
     voices = {"Host": speakers.voice_of(sample)}
-    rows = []
+    rows: dict[str, list[dict[str, Any]]] = {method: [] for method in METHODS}
     for seed, cast in episodes(count, first):
-        samples, truth = dialogue(seed, cast, seconds)
+        samples, truth = dialogue(seed, cast, seconds, varied)
         started = time.perf_counter()
-        turns = speakers.diarize(samples, voices)
-        wall = time.perf_counter() - started
-        found = [(t.start, t.end, t.speaker) for t in turns]
-        host_turns = [t for t in truth if t[2] == HOST]
-        named = sum(1 for t in host_turns if _label_at(found, t) == "Host")
-        rows.append({"seed": seed, "voices": len(cast), "found": len({s for *_, s in found}),
-                     "der": round(der(truth, found, len(samples) / RATE), 2),
-                     "host_turns": len(host_turns), "host_named": named,
-                     "seconds": round(len(samples) / RATE, 1), "wall": round(wall, 2)})
-        print(json.dumps(rows[-1]), flush=True)
-    return {"episodes": rows}
+        windows = speakers.voice_windows([samples])
+        embedding = time.perf_counter() - started
+        for method in METHODS:
+            started = time.perf_counter()
+            turns = speakers.turns_of(windows, voices, method=method)
+            wall = embedding + time.perf_counter() - started
+            found = [(t.start, t.end, t.speaker) for t in turns]
+            host_turns = [t for t in truth if t[2] == HOST]
+            named = sum(1 for t in host_turns if _label_at(found, t) == "Host")
+            rows[method].append({
+                "seed": seed, "voices": len(cast), "found": len({s for *_, s in found}),
+                "der": round(der(truth, found, len(samples) / RATE), 2),
+                "host_turns": len(host_turns), "host_named": named,
+                "seconds": round(len(samples) / RATE, 1), "wall": round(wall, 2)})
+        print(json.dumps({m: rows[m][-1] for m in METHODS}), flush=True)
+    return rows
+
+
+def side_by_side(sets: dict[str, dict[str, list[dict[str, Any]]]]) -> dict[str, Any]:
+    """One flat table: for each set of dialogues, each method's scores (:func:`scores`)."""
+    out: dict[str, Any] = {}
+    for name, by_method in sets.items():
+        for method, rows in by_method.items():
+            for key, value in scores(rows).items():
+                out[f"{name}, {method}: {key}"] = value
+            if rows and "host_turns" in rows[0]:
+                out[f"{name}, {method}: host turns named right %"] = round(
+                    100 * sum(r["host_named"] for r in rows)
+                    / sum(r["host_turns"] for r in rows), 1)
+    return out
 
 
 def _label_at(found: list[tuple[float, float, str]], turn: tuple[float, float, str]) -> str:
@@ -270,6 +325,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--episodes", type=int, default=None)
     parser.add_argument("--first-seed", type=int, default=FIRST_SEED)
+    parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
@@ -277,15 +333,22 @@ def main() -> None:
     speech.require_tools()
     count = args.episodes or (6 if args.quick else 20)
     seconds = 120.0 if args.quick else 240.0
-    quality = run_quality(count, seconds, args.first_seed)
-    rows = quality["episodes"]
+    quality = {
+        f"held-out dialogues (seeds {args.first_seed}+)":
+            run_quality(count, seconds, args.first_seed),
+        f"held-out varied dialogues (seeds {VARIED_SEED}+)":
+            run_quality(4 if args.quick else 12, 90.0, VARIED_SEED, varied=True),
+    }
+    rows = next(iter(quality.values()))["fixed"]
     results: dict[str, Any] = {
-        **scores(rows),
-        "host turns named right %": round(100 * sum(r["host_named"] for r in rows)
-                                          / sum(r["host_turns"] for r in rows), 1),
+        **side_by_side(quality),
         "diarization speed (x real time)": round(sum(r["seconds"] for r in rows)
                                                   / sum(r["wall"] for r in rows), 1),
     }
+    if args.quality_only:
+        results["rows"] = quality
+        print(write_table(RESULTS, "speakers-quality", "Speakers (quality only)", results))
+        return
     files = [encoded(dialogue(seed, cast, seconds)[0], CACHE / f"dialogue-{seed}.mp3")
              for seed, cast in episodes(count, args.first_seed)]
     cost = run_cost(files[:3 if args.quick else 6])
@@ -306,7 +369,7 @@ def main() -> None:
     memory = run_memory(unit, minutes)
     results[f"peak memory, {minutes}-minute episode MB (target < 1500)"] = memory["peak_rss_mb"]
     results[f"diarization wall s, {minutes}-minute episode"] = memory["wall_seconds"]
-    results["rows"] = rows
+    results["rows"] = quality
     results["cost"] = cost
     results["memory"] = memory
     print(write_table(RESULTS, "speakers", "Speakers", results))

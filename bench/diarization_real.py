@@ -1,14 +1,26 @@
-"""Speakers on recorded human speech: real clips joined into dialogues with synthetic voices.
+"""Speakers on recorded human speech: real clips joined into dialogues.
 
 Usage: python bench/diarization_real.py
 
-The recordings are the test data of the pocketsphinx source package on PyPI (fetched once
-with ``pip download`` into bench/results/cache/): five LibriVox clips of one reader (Sense and
-Sensibility, chapter 1; 25 s) and the 21-second recording ``test/regression/chan3.wav``, cut
-at its pauses. Dialogues join them, in random order, with one or two espeak-ng voices of
-bench/diarization.py, so they hold 2, 3 or 4 voices, two of them real; each real clip is used
-once per dialogue, so a dialogue lasts about a minute. Scored as bench/diarization.py scores
-(DER with a 0.25 s collar, voices counted). Results: bench/results/speakers-real.{json,md}.
+Two PyPI source packages hold the recordings (fetched once with ``pip download`` into
+bench/results/cache/speakers/real/):
+
+- pocketsphinx's test data: five LibriVox clips of one reader (Sense and Sensibility, 25 s)
+  and the 21-second ``test/regression/chan3.wav``, cut at its pauses. Dialogues join them, in
+  random order, with one or two espeak-ng voices of bench/diarization.py (2-4 voices, two of
+  them real, about a minute each). Tuning saw these.
+- pyannote-audio's test data: 30-second excerpts of meetings with who-spoke-when, split by
+  meeting into train, development and test parts with no speaker in common. Each speaker's
+  stretches where nobody else speaks are that speaker's clips (speakers with 8 s or more);
+  dialogues give the floor to 2-4 of them in turn, each clip once. The train part's four
+  speakers (FEE078, FEE083, MEE068, MEO069) were tuned on; the development part's two (MEE009
+  and MEE012, two men of one meeting) are held out, alone and with the two speakers of the
+  package's sample recording (the test part's speakers have under 8 s alone each).
+
+The reference marks a clip's speech where it is speaking (see :func:`spoken`), not across its
+pauses. Each dialogue is clustered by warcast's method (``fixed``) and with the merge step
+(``merged``), side by side, and scored as bench/diarization.py scores (DER with a 0.25 s
+collar, voices counted). Results: bench/results/speakers-real.{json,md}.
 """
 
 from __future__ import annotations
@@ -32,6 +44,7 @@ from report import write_table  # noqa: E402
 
 CACHE = diarization.CACHE / "real"
 PACKAGE = "pocketsphinx==5.1.1"
+MEETINGS_PACKAGE = "pyannote-audio==4.0.7"
 RATE = diarization.RATE
 SEEDS = range(500, 512)
 
@@ -73,6 +86,116 @@ def _cut_at_pauses(samples: np.ndarray, frame: int = RATE // 50) -> list[np.ndar
     return [samples[a:b] for a, b in pairwise(cuts) if b - a >= RATE]
 
 
+def meetings() -> dict[str, dict[str, list[np.ndarray]]]:
+    """Real speakers of real meetings: the 30-second excerpts (with who-spoke-when) that the
+    pyannote-audio source package tests with, each speaker's clips where only they speak,
+    by part of its split ("train" for tuning; "development" and "test", other meetings and
+    other people, held out)."""
+    folder = CACHE / "pyannote"
+    if not folder.exists():
+        CACHE.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+                        "--no-binary", ":all:", "-d", str(CACHE), MEETINGS_PACKAGE],
+                       check=True)
+        archive = next(CACHE.glob("pyannote_audio-*.tar.gz"))
+        with tarfile.open(archive) as tar:
+            members = [m for m in tar.getmembers()
+                       if ("/tests/data/" in m.name or "/audio/sample/" in m.name)
+                       and m.name.endswith((".wav", ".rttm"))]
+            tar.extractall(folder, members=members, filter="data")
+    data = next(folder.rglob("tests/data"))
+    sample = next(folder.rglob("audio/sample/sample.rttm"))
+    out: dict[str, dict[str, list[np.ndarray]]] = {}
+    for part, rttm in (("train", data / "debug.train.rttm"),
+                       ("development", data / "debug.development.rttm"),
+                       ("test", data / "debug.test.rttm"), ("sample", sample)):
+        speakers: dict[str, list[np.ndarray]] = {}
+        for uri, turns in _rttm(rttm).items():
+            audio = _read(_wav(rttm.parent, uri))
+            for start, end, name in _solo(turns):
+                if end - start >= 0.8:
+                    speakers.setdefault(name, []).append(
+                        audio[int(start * RATE):int(end * RATE)])
+        out[part] = {name: clips for name, clips in sorted(speakers.items())
+                     if sum(len(c) for c in clips) >= 8 * RATE}
+    return out
+
+
+def _wav(folder: Path, uri: str) -> Path:
+    """The recording ``uri`` names (one file's name carries an accent its uri lacks)."""
+    import unicodedata
+
+    def plain(name: str) -> str:
+        return "".join(c for c in unicodedata.normalize("NFKD", name) if c.isascii())
+
+    return next(p for p in sorted(folder.glob("*.wav")) if plain(p.stem) == uri)
+
+
+def _rttm(path: Path) -> dict[str, list[tuple[float, float, str]]]:
+    turns: dict[str, list[tuple[float, float, str]]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        field = line.split()
+        start, length = float(field[3]), float(field[4])
+        turns.setdefault(field[1], []).append((start, start + length, field[7]))
+    return turns
+
+
+def _solo(turns: list[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """The parts of ``turns`` where no one else speaks."""
+    out = []
+    for start, end, name in turns:
+        pieces = [(start, end)]
+        for other_start, other_end, other in turns:
+            if other == name:
+                continue
+            pieces = [part for a, b in pieces for part in
+                      ((a, min(b, other_start)), (max(a, other_end), b)) if part[1] > part[0]]
+        out += [(a, b, name) for a, b in pieces]
+    return out
+
+
+def meeting_dialogue(seed: int, speakers: dict[str, list[np.ndarray]]
+                     ) -> tuple[np.ndarray, list[tuple[float, float, str]], int]:
+    """Two to four of ``speakers`` taking turns with their own clips, each clip once (a
+    speaker keeps the floor only when the others have run out), 0.2-0.9 s apart (one turn
+    in five 0.05 s after the last)."""
+    rng = random.Random(seed)
+    cast = rng.sample(sorted(speakers), min(len(speakers), 2 + seed % 3))
+    left = {name: rng.sample(speakers[name], len(speakers[name])) for name in cast}
+    parts, truth, at, previous = [], [], 0.0, None
+    while any(left.values()):
+        choices = [n for n in cast if left[n] and n != previous] or [n for n in cast if left[n]]
+        name = rng.choice(choices)
+        clip = left[name].pop()
+        clip = clip / max(1e-6, float(np.abs(clip).max())) * 0.5
+        pause = 0.05 if rng.random() < 0.2 else rng.uniform(0.2, 0.9)
+        gap = np.zeros(int(pause * RATE), dtype=np.float32)
+        parts += [gap, clip.astype(np.float32)]
+        start = at + len(gap) / RATE
+        truth += [(start + a, start + b, name) for a, b in spoken(clip)]
+        at, previous = start + len(clip) / RATE, name
+    return np.concatenate(parts), truth, len(cast)
+
+
+def spoken(clip: np.ndarray, frame: int = RATE // 50) -> list[tuple[float, float]]:
+    """Where a clean clip of one speaker holds speech, as an annotator marks it: 20 ms
+    frames within 35 dB of the clip's loudest (and above -60 dBFS), pauses under 0.3 s
+    bridged. The recordings' own pauses (a reader's breath between sentences, a second of
+    silence at the end) are no one's speech, so a diarizer is not asked to label them; a
+    plain level test, not the diarizer's voice detector, decides it."""
+    usable = len(clip) // frame * frame
+    level = 10 * np.log10(np.square(clip[:usable].reshape(-1, frame)).mean(axis=1) + 1e-12)
+    loud = level > max(level.max() - 35, -60)
+    out: list[tuple[float, float]] = []
+    for index in np.nonzero(loud)[0]:
+        start, end = index * frame / RATE, (index + 1) * frame / RATE
+        if out and start - out[-1][1] < 0.3:
+            out[-1] = (out[-1][0], end)
+        else:
+            out.append((start, end))
+    return out
+
+
 def dialogue(seed: int, real: dict[str, list[np.ndarray]]
              ) -> tuple[np.ndarray, list[tuple[float, float, str]], int]:
     rng = random.Random(seed)
@@ -90,24 +213,44 @@ def dialogue(seed: int, real: dict[str, list[np.ndarray]]
         clip = clip / max(1e-6, float(np.abs(clip).max())) * 0.5   # levels as a mix evens them
         parts += [gap, clip.astype(np.float32)]
         start = at + len(gap) / RATE
-        truth.append((start, start + len(clip) / RATE, name))
-        at = truth[-1][1]
+        truth += [(start + a, start + b, name) for a, b in spoken(clip)]
+        at = start + len(clip) / RATE
     return np.concatenate(parts), truth, 2 + len(synthetic)
 
 
 def main() -> None:
     from warcast import speakers
 
-    real = recordings()
-    rows: list[dict[str, Any]] = []
-    for seed in SEEDS:
-        samples, truth, voices = dialogue(seed, real)
-        found = [(t.start, t.end, t.speaker) for t in speakers.diarize(samples)]
-        rows.append({"seed": seed, "voices": voices, "found": len({s for *_, s in found}),
-                     "der": round(diarization.der(truth, found, len(samples) / RATE), 2),
-                     "seconds": round(len(samples) / RATE, 1)})
-        print(rows[-1], flush=True)
-    results: dict[str, Any] = {**diarization.scores(rows), "rows": rows}
+    real, meeting = recordings(), meetings()
+    sets = {
+        "tuning: LibriVox reader + chan3 + espeak-ng (seeds 500-511)":
+            [(seed, lambda seed=seed: dialogue(seed, real)) for seed in SEEDS],
+        "tuning: meeting speakers, train part (seeds 600-614)":
+            [(seed, lambda seed=seed: meeting_dialogue(seed, meeting["train"]))
+             for seed in range(600, 615)],
+        "held out: meeting speakers, development part (seeds 700-714)":
+            [(seed, lambda seed=seed: meeting_dialogue(seed, meeting["development"]))
+             for seed in range(700, 715)],
+        "held out: development part + the package's sample recording (seeds 800-814)":
+            [(seed, lambda seed=seed: meeting_dialogue(
+                seed, {**meeting["development"], **meeting["sample"]}))
+             for seed in range(800, 815)],
+    }
+    quality: dict[str, dict[str, list[dict[str, Any]]]] = {}
+    for name, made in sets.items():
+        quality[name] = {method: [] for method in diarization.METHODS}
+        for seed, make in made:
+            samples, truth, voices = make()
+            windows = speakers.voice_windows([samples])
+            for method in diarization.METHODS:
+                found = [(t.start, t.end, t.speaker)
+                         for t in speakers.turns_of(windows, method=method)]
+                quality[name][method].append({
+                    "seed": seed, "voices": voices, "found": len({s for *_, s in found}),
+                    "der": round(diarization.der(truth, found, len(samples) / RATE), 2),
+                    "seconds": round(len(samples) / RATE, 1)})
+            print(name[:8], {m: quality[name][m][-1] for m in diarization.METHODS}, flush=True)
+    results: dict[str, Any] = {**diarization.side_by_side(quality), "rows": quality}
     print(write_table(diarization.RESULTS, "speakers-real", "Speakers, real speech", results))
 
 

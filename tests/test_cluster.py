@@ -15,6 +15,10 @@ def _transcripts(show: Path) -> dict[str, bytes]:
     return {name: (show / name / "transcript.vtt").read_bytes() for name in EPISODES}
 
 
+def _unsure(show: Path) -> dict[str, bytes]:
+    return {name: (show / name / "transcript.unsure.json").read_bytes() for name in EPISODES}
+
+
 @pytest.fixture(scope="module")
 def scheduler():  # type: ignore[no-untyped-def]
     distributed = pytest.importorskip("distributed")
@@ -31,11 +35,14 @@ def test_a_cluster_run_matches_a_local_pool_run(cli: Cli, show_dir: Path,
     local = cli("transcribe", "--force", "--all", "--jobs", "2")
     assert local.exit_code == 0, local.output
     assert local.output.count("cues,") == 2
-    pooled = _transcripts(show_dir)
+    pooled, unsure = _transcripts(show_dir), _unsure(show_dir)
+    # the words Whisper was unsure of survive the trip back from the workers
+    assert any(rows != b"[]\n" for rows in unsure.values())
     assert cli("transcribe", "--all").output.count("up to date") == 2
     remote = cli("transcribe", "--force", "--all", "--cluster", scheduler)
     assert remote.exit_code == 0, remote.output
     assert _transcripts(show_dir) == pooled
+    assert _unsure(show_dir) == unsure
     assert b"Essequibo" in pooled[EPISODES[0]] and b"Red Sea" in pooled[EPISODES[1]]
 
 

@@ -241,3 +241,41 @@ def test_named_voices_reach_search_and_the_feed(cli: Cli, dialogue: Dialogue,
     assert none == []
     page = (out / "episodes" / folder.name.split("-", 1)[1] / "index.html").read_text()
     assert '<span class="speaker">Sam Okafor</span>' in page
+
+
+def test_guest_named_only_when_the_producer_confirms(cli: Cli, dialogue: Dialogue) -> None:
+    folder = add_episode(cli, dialogue.mp3, "Red Sea guests")
+    with (folder / "episode.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[[guests]]\nname = "Lucia Ferreyra"\n')
+    assert cli("transcribe", folder.name).exit_code == 0
+    vtt = folder / "transcript.vtt"
+    assert "Lucia Ferreyra" not in vtt.read_text()  # a guest is offered, never assumed
+    listed = cli("speakers", "name", folder.name)
+    assert listed.exit_code == 0, listed.output
+    assert "Speaker 2: " in listed.output and "offered: Lucia Ferreyra" in listed.output
+    result = cli("speakers", "name", folder.name, "Speaker 2", "Lucia Ferreyra")
+    assert result.exit_code == 0, result.output
+    assert "Speaker 2 is now Lucia Ferreyra (" in result.output
+    cues = cue_speakers(vtt)
+    expected = {HOST: "Speaker 1", GUEST: "Lucia Ferreyra", THIRD: "Speaker 3"}
+    for start, end, voice in dialogue.turns:
+        assert speaker_at(cues, (start + end) / 2) == expected[voice]
+    after = cli("speakers", "name", folder.name).output
+    assert "Lucia Ferreyra: " in after and "offered: Lucia Ferreyra" not in after
+    assert f"{folder.name}: kept (edited by hand)" in cli("transcribe", folder.name).output
+
+
+@pytest.mark.parametrize(("args", "code", "message"), [
+    (["Speaker 9", "Lucia Ferreyra"], 1, "has no voice 'Speaker 9' (voices: "),
+    (["Speaker 2", "Nobody Here"], 1, "'Nobody Here' is not a host or guest of"),
+    (["Speaker 2"], 2, "Give the name for Speaker 2"),
+])
+def test_bad_voice_naming_is_one_line(cli: Cli, dialogue: Dialogue, args: list[str], code: int,
+                                      message: str) -> None:
+    folder = add_episode(cli, dialogue.mp3, "Red Sea misnamed")
+    assert cli("transcribe", folder.name).exit_code == 0
+    before = (folder / "transcript.vtt").read_bytes()
+    result = cli("speakers", "name", folder.name, *args)
+    assert result.exit_code == code
+    assert message in result.output and "Traceback" not in result.output
+    assert (folder / "transcript.vtt").read_bytes() == before

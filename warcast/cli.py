@@ -321,6 +321,7 @@ def speakers() -> None:
     Example:
         warcast --show episodes speakers enroll "Nora Halvorsen" --sample nora.wav
         warcast --show episodes speakers find 3
+        warcast --show episodes speakers name 3 "Speaker 2" "Lucia Ferreyra"
         warcast --show episodes speakers find 3 --track "Nora Halvorsen=nora.wav" \\
             --track "Lucia Ferreyra=lucia.wav"
     """
@@ -386,6 +387,45 @@ def enroll_speaker(obj: Context, name: str, sample: Path | None, episode: str | 
     seconds = enroll(obj.show, name, sample=sample, episode=episode)
     obj.say(f"Enrolled {name} from {seconds} s of speech; 'warcast speakers find' labels "
             f"existing transcripts again.")
+
+
+@speakers.command("name")
+@click.argument("episode")
+@click.argument("voice", required=False)
+@click.argument("name", required=False)
+@quiet_option
+@click.pass_obj
+def name_speaker(obj: Context, episode: str, voice: str | None, name: str | None) -> None:
+    """Name a voice the machine found ("Speaker 2") after you confirm who it is.
+
+    With only EPISODE, lists its voices and the guests (from episode.toml) offered for the
+    unnamed ones; with VOICE and NAME, gives that host's or guest's name to every turn of
+    VOICE. Found voices keep "Speaker N" until you do this (or rename them in warcast edit).
+
+    \b
+    Example:
+        warcast --show episodes speakers name 3
+        warcast --show episodes speakers name 3 "Speaker 2" "Lucia Ferreyra"
+    """
+    from warcast.editor import name_voice, offers, voices
+    from warcast.episodes import load_episodes, select
+    from warcast.show import load_show
+
+    if voice is not None and name is None:
+        raise click.UsageError(f"Give the name for {voice}, or leave both out to list voices.")
+    show = load_show(obj.show)
+    chosen = select(load_episodes(show), (episode,))[0]
+    if voice is not None and name is not None:
+        count = name_voice(show, chosen, voice, name)
+        obj.say(f"{chosen.name}: {voice} is now {name} ({count} cues); transcript.vtt is "
+                f"yours now, so 'warcast transcribe' keeps it.")
+        return
+    offered = offers(show, chosen)
+    for found in voices(show, chosen):
+        line = f"{found.label}: {found.seconds:.0f} s, first at {found.first:.0f} s"
+        if found.unnamed:
+            line += f"; offered: {', '.join(offered)}" if offered else "; no guest left to offer"
+        click.echo(line)
 
 
 @main.command()

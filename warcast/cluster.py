@@ -44,15 +44,17 @@ class Job:
 
 @dataclass(frozen=True)
 class Done:
-    """A finished job: timed words and the audio's length (or the error, as text)."""
+    """A finished job: timed words with Whisper's confidence in each (kept so the editor can
+    mark unsure words of fanned-out runs too), and the audio's length (or the error)."""
 
     name: str
-    words: tuple[tuple[float, float, str], ...] = ()
+    words: tuple[tuple[float, float, str, float | None], ...] = ()
     seconds: float = 0.0
     error: str | None = None
 
     def timed_words(self) -> list[Word]:
-        return [Word(start, end, text) for start, end, text in self.words]
+        return [Word(start, end, text, probability)
+                for start, end, text, probability in self.words]
 
 
 def run_job(job: Job) -> Done:
@@ -64,7 +66,8 @@ def run_job(job: Job) -> Done:
             words, seconds = transcribe_words(path, job.options, hotwords=job.hotwords)
         except TranscriptError as exc:   # e.g. damaged audio: reported, not retried
             return Done(job.name, error=str(exc).replace(str(path), job.name))
-    return Done(job.name, tuple((w.start, w.end, w.text) for w in words), seconds)
+    return Done(job.name, tuple((w.start, w.end, w.text, w.probability) for w in words),
+                seconds)
 
 
 def local_workers(cores: int | None = None) -> int:

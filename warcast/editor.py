@@ -15,6 +15,7 @@ from __future__ import annotations
 import difflib
 import json
 import math
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from warcast.lock import episode_lock
 from warcast.show import Show, load_show
 from warcast.transcription import _NOTE, SOURCE_FILE, WORDS_FILE, load_transcript
 from warcast.transcripts import Cue, Transcript, Word, align_words, words_sidecar, write_source
+from warcast.turns import UNNAMED
 
 HOST = "127.0.0.1"
 UNSURE_FILE = "transcript.unsure.json"   # machine-kept: the words Whisper was unsure of
@@ -137,6 +139,59 @@ def save(show: Show, episode: Episode, payload: Any) -> Transcript:
         write_atomic(episode.folder / WORDS_FILE, words_sidecar(transcript))
         write_atomic(where, write_source(transcript, header_note=_NOTE))
     return transcript
+
+
+@dataclass(frozen=True)
+class Voice:
+    """One voice of a transcript: its label, how much it speaks, and from when."""
+
+    label: str
+    seconds: float
+    first: float
+
+    @property
+    def unnamed(self) -> bool:
+        """A voice the machine found and nobody named yet ("Speaker N")."""
+        return UNNAMED.fullmatch(self.label) is not None
+
+
+def voices(show: Show, episode: Episode) -> list[Voice]:
+    """The voices of the episode's transcript, in order of first turn."""
+    found: dict[str, Voice] = {}
+    for cue in _current(show, episode).cues:
+        if cue.speaker:
+            was = found.get(cue.speaker, Voice(cue.speaker, 0.0, cue.start))
+            found[cue.speaker] = Voice(cue.speaker, was.seconds + cue.end - cue.start,
+                                       was.first)
+    return list(found.values())
+
+
+def offers(show: Show, episode: Episode) -> list[str]:
+    """The names offered for an unnamed voice: the episode's guests (then the show's hosts)
+    that no turn of the transcript carries yet."""
+    heard = {voice.label for voice in voices(show, episode)}
+    names = [p.name for p in (*episode.guests, *show.hosts)]
+    return [name for name in dict.fromkeys(names) if name not in heard]
+
+
+def name_voice(show: Show, episode: Episode, label: str, name: str) -> int:
+    """Give every turn of the voice ``label`` (say "Speaker 2") the host's or guest's
+    ``name``, as the producer confirmed it; returns the number of cues renamed. The
+    transcript is then the producer's, so later runs of ``transcribe`` keep it."""
+    where = episode.folder / SOURCE_FILE
+    transcript = _current(show, episode)
+    known = [p.name for p in (*show.hosts, *episode.guests)]
+    if label not in {cue.speaker for cue in transcript.cues}:
+        heard = ", ".join(v.label for v in voices(show, episode)) or "none"
+        raise TranscriptError(f"has no voice '{label}' (voices: {heard})", path=where)
+    if name not in known:
+        raise TranscriptError(f"'{name}' is not a host or guest of {episode.name}",
+                              path=episode.folder / "episode.toml",
+                              hint="Add the guest under [[guests]] in episode.toml first")
+    cues = [{"start": c.start, "end": c.end, "text": c.text,
+             "speaker": name if c.speaker == label else c.speaker} for c in transcript.cues]
+    save(show, episode, {"cues": cues})
+    return sum(1 for c in transcript.cues if c.speaker == label)
 
 
 def _within(words: list[Word], start: float, end: float) -> list[Word]:
