@@ -241,3 +241,37 @@ def test_audio_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> 
     os.utime(audio, ns=(1, 1))
     assert remembered_digest(tmp_path, audio, compute) == "other"
     assert len(calls) == 2
+
+
+def test_a_clip_the_batched_decoder_looped_on_is_decoded_again(speech_dir: Path) -> None:
+    """A repetition loop ("I-M-E-H-H-H-…", compression ratio over 2.4) used to cost the whole
+    30-second clip; the clip is decoded again alone and its words come back, timed in the
+    piece, and the same on every run."""
+    import numpy as np
+
+    from warcast.whisper import (
+        WhisperOptions,
+        decoding,
+        load_model,
+        pcm_pieces,
+        repaired,
+        speech_clips,
+    )
+
+    text = "The army still governs from the coast, and the capital lies largely empty."
+    audio = make_speech(speech_dir, "repair.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    lead = np.zeros(16_000 * 3, dtype=np.float32)    # the clip starts 3 s into the piece
+    samples = np.concatenate([lead, *pcm_pieces(audio, 300.0)])
+    clips = speech_clips(samples)
+    options = WhisperOptions()
+    looped = type("Segment", (), {"start": clips[0]["start"], "end": clips[-1]["end"],
+                                  "compression_ratio": 3.21, "avg_logprob": -0.12,
+                                  "text": " let I-M-E-H-H-H-H-H-H-H-H-H-H-H-H-H"})()
+    runs = [[(segment.text, shift) for segment, shift in
+             repaired(load_model(options), samples, clips, [looped], decoding(options))]
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    heard = " ".join(part for part, _ in runs[0])
+    assert "H-H-H" not in heard
+    assert word_error_rate(text, heard) < 0.25
+    assert all(shift == clips[0]["start"] >= 2.5 for _, shift in runs[0])

@@ -31,6 +31,12 @@ MAX_PAUSE = 2.0      # seconds of silence a clip may span (see speech_clips)
 QUIET_PEAK = 0.25    # -12 dBFS: a piece whose loud moments stay under this is raised…
 LEVEL_PEAK = 0.8     # …to about -2 dBFS, where normalized podcasts peak…
 MAX_GAIN = 10.0      # …by 20 dB at the most
+# A batched clip whose text compresses this well (a loop) or whose tokens average a lower
+# log-probability is decoded again alone, with temperature fallback (see repaired); the
+# thresholds are faster-whisper's own for its fallback.
+REPAIR_COMPRESSION = 2.4
+REPAIR_LOGPROB = -1.0
+REPAIR_SEED = 16
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
@@ -115,21 +121,21 @@ def transcribe_words(path: Path, options: WhisperOptions,
 
 def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
                  terms: tuple[str, ...]) -> Iterator[Word]:
-    hot = " ".join(terms) or None
-    common = {"language": options.language, "beam_size": options.beam_size,
-              "word_timestamps": True, "hotwords": hot, "condition_on_previous_text": False}
+    common = decoding(options, terms)
     if options.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
 
         clips = speech_clips(piece)
         if not clips:
             return
-        segments, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
+        batched, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
             piece, batch_size=options.batch_size, clip_timestamps=clips, **common)
+        segments = repaired(model, piece, clips, list(batched), common)
     else:
-        segments, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+        plain, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+        segments = ((segment, 0.0) for segment in plain)
     words: list[Word] = []
-    for segment in segments:
+    for segment, shift in segments:
         if not _is_speech(segment):
             continue
         dropped = False
@@ -141,7 +147,8 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             dropped = not text or token.probability < MIN_WORD_PROBABILITY
             if dropped:
                 continue
-            start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
+            start = round(offset + shift + float(token.start), 3)
+            end = round(offset + shift + float(token.end), 3)
             if attached:
                 last = words.pop()
                 words.append(Word(last.start, max(last.end, end), last.text + text,
@@ -149,6 +156,48 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             else:
                 words.append(Word(start, end, text, float(token.probability)))
     yield from words
+
+
+def decoding(options: WhisperOptions, terms: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The decoding settings both faster-whisper pipelines get."""
+    return {"language": options.language, "beam_size": options.beam_size,
+            "word_timestamps": True, "hotwords": " ".join(terms) or None,
+            "condition_on_previous_text": False}
+
+
+def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: list[Any],
+              common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
+    """The batched segments, each with the seconds to add to its times; a clip the batched
+    decoder failed on (a repetition loop, or words it was far from sure of) decoded again.
+
+    The batched pipeline decodes each clip once, at temperature 0: when the decoder falls into
+    a loop ("I-M-E-H-H-H-…") the whole 30-second clip was lost to the loop filter. Decoded
+    alone, with faster-whisper's sequential fallback to higher temperatures (the way its plain
+    ``transcribe`` decodes every window), the clip comes out. Seeded, so the same audio always
+    gives the same words.
+    """
+    import ctranslate2
+
+    redone: set[int] = set()
+    for segment in segments:
+        index = max(range(len(clips)), key=lambda i: _overlap(clips[i], segment))
+        if index in redone:
+            continue
+        if segment.compression_ratio <= REPAIR_COMPRESSION \
+                and segment.avg_logprob >= REPAIR_LOGPROB:
+            yield segment, 0.0
+            continue
+        redone.add(index)
+        start, end = clips[index]["start"], clips[index]["end"]
+        ctranslate2.set_random_seed(REPAIR_SEED)
+        again, _ = model.transcribe(piece[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
+                                    vad_filter=False, **common)
+        for part in again:
+            yield part, start
+
+
+def _overlap(clip: dict[str, float], segment: Any) -> float:
+    return min(clip["end"], segment.end) - max(clip["start"], segment.start)
 
 
 def speech_clips(samples: Any) -> list[dict[str, float]]:
