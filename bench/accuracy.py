@@ -1,6 +1,6 @@
 """Word error rate per voice and names spelled right, on material split into tuning and held-out.
 
-Usage: python bench/accuracy.py [--split tuning|held-out|check|all] [--engines raw,warcast,...]
+Usage: python bench/accuracy.py [--split tuning|held-out|check|all] [--engines raw,...] [--speed]
 
 The material is bench/accuracy/ (split: tuning, held-out, check; see set.toml): seven scripts
 written for this benchmark from seven topics of
@@ -448,8 +448,30 @@ def summary(rows: list[dict[str, Any]], engines: list[str]) -> dict[str, Any]:
     return out
 
 
+def speed(clips_: list[Clip]) -> dict[str, Any]:
+    """warcast against the previous pipeline, clip by clip in turn (nothing cached): summed
+    wall seconds and their ratio. Both models are loaded beforehand, untimed."""
+    walls = {"today": 0.0, "warcast": 0.0}
+    for engine in walls:
+        ENGINES[engine](clips_[0])
+    for clip in clips_:
+        for engine in walls:
+            started = time.perf_counter()
+            ENGINES[engine](clip)
+            walls[engine] += time.perf_counter() - started
+    audio = sum(speech.duration(clip.path) for clip in clips_)
+    return {"clips": len(clips_), "audio_seconds": round(audio, 1),
+            "wall_seconds": {k: round(v, 1) for k, v in walls.items()},
+            "ratio": round(walls["warcast"] / walls["today"], 3)}
+
+
 def markdown(results: dict[str, Any]) -> str:
     lines = ["# Accuracy: tuning and held-out material", ""]
+    if "speed" in results:
+        timing = results["speed"]
+        lines += [f"Speed, {timing['clips']} clips ({timing['audio_seconds']} s of audio) in "
+                  f"turn, one thread: warcast {timing['wall_seconds']['warcast']} s, previous "
+                  f"pipeline {timing['wall_seconds']['today']} s, ratio {timing['ratio']}", ""]
     for split, part in results["summary"].items():
         lines += [f"## {split}", "", "| engine | WER | WER per voice | voices ≤ raw | names right "
                   "| names invented | wall s (1 thread) |", "|---|---|---|---|---|---|---|"]
@@ -466,12 +488,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("tuning", "held-out", "check", "all"), default="all")
     parser.add_argument("--engines", default="raw,today,warcast,wrong")
+    parser.add_argument("--speed", action="store_true",
+                        help="also time warcast against the previous pipeline, clip by clip")
     args = parser.parse_args()
     speech.require_tools()
     splits = ("tuning", "held-out", "check") if args.split == "all" else (args.split,)
     engines = args.engines.split(",")
     found = [clip for split in splits for clip in clips(split)]
     results = score(found, engines)
+    if args.speed:
+        results["speed"] = speed(found)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "accuracy.json").write_text(json.dumps(results, indent=1) + "\n")
     text = markdown(results)

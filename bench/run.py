@@ -95,7 +95,8 @@ def main() -> None:
                               ("sound.py", ["--minutes", "1"] if quick else []),
                               ("stats.py", ["--lines", "1000000"] if quick else []),
                               ("names.py", ["--voices", "en-us"] if quick else []),
-                              ("accuracy.py", ["--split", "tuning"] if quick else []),
+                              ("accuracy.py", ["--split", "tuning"] if quick
+                               else ["--speed"]),
                               ("findability.py", ["--voices", "en-us"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
