@@ -95,6 +95,8 @@ def main() -> None:
                               ("sound.py", ["--minutes", "1"] if quick else []),
                               ("stats.py", ["--lines", "1000000"] if quick else []),
                               ("names.py", ["--voices", "en-us"] if quick else []),
+                              ("accuracy.py", ["--split", "tuning"] if quick
+                               else ["--speed"]),
                               ("findability.py", ["--part", "tuning"] if quick else [])):
         log(f"{script}")
         subprocess.run([sys.executable, str(BENCH / script), *arguments], check=True)
@@ -105,7 +107,7 @@ def summary() -> None:
     """One table of every benchmark's results: results/summary.{md,json}."""
     parts = {}
     for name in ("results", "linking", "search", "load", "catalog", "importing", "fanout",
-                 "sound"):
+                 "sound", "accuracy"):
         path = RESULTS / f"{name}.json"
         if path.is_file():
             parts[name] = json.loads(path.read_text(encoding="utf-8"))

@@ -66,6 +66,7 @@ def test_articles_give_each_episode_its_names(with_articles: Cli) -> None:
     assert {"Stabroek", "Roraima", "PDVSA"} <= set(one.terms)    # only in the articles
     assert {"Aspides", "Houthi"} <= set(two.terms)
     assert one.terms.index("ICJ") < one.terms.index("Stabroek")   # its keywords rank first
+    assert "Aspides" not in one.terms   # the Red Sea articles' names are not the Essequibo's
     for common in ("Justice", "December", "The", "Host"):   # words Whisper spells anyway
         assert common not in one.terms and common not in two.terms
 
@@ -105,3 +106,14 @@ def test_glossary_names_come_out_of_real_speech(speech_dir: Path) -> None:
                                 hotwords=("Stabroek", "Essequibo", "Guyana", "Roraima"))
     text = " ".join(w.text for w in words)
     assert "Stabroek" in text and "Essequibo" in text and "Roraima" not in text
+
+
+def test_a_word_whisper_has_one_token_for_is_never_respelled() -> None:
+    """"Tehran" sounds and looks like the glossary's "Geran" (a drone), but Whisper has it as
+    one token: it wrote the city on purpose, so it stays."""
+    from warcast.whisper import whole_words
+
+    assert Respeller(("Geran", "Maduro")).match("Tehran") == "Geran"   # without the tokenizer
+    respeller = Respeller(("Geran", "Maduro"), whole_words("tiny.en"))
+    assert respeller.match("Tehran") is None
+    assert respeller.match("Madero") == "Maduro"

@@ -241,3 +241,46 @@ def test_audio_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> 
     os.utime(audio, ns=(1, 1))
     assert remembered_digest(tmp_path, audio, compute) == "other"
     assert len(calls) == 2
+
+
+@pytest.mark.parametrize(("ratio", "wrote"), [
+    (3.21, " let I-M-E-H-H-H-H-H-H-H-H-H-H-H-H-H-H-H"),   # a repetition loop
+    (1.0, " Ingrid Solberg"),                            # the hotwords instead of the speech
+])
+def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path, ratio: float,
+                                                                wrote: str) -> None:
+    """A repetition loop (compression ratio over 2.4) used to cost the whole 30-second clip,
+    and hotwords written out instead of the speech (far fewer words than the clip holds)
+    stood for it; the clip is decoded again alone and its words come back, timed in the
+    piece, the same on every run."""
+    import numpy as np
+
+    from warcast.whisper import (
+        WhisperOptions,
+        decoding,
+        load_model,
+        pcm_pieces,
+        repaired,
+        speech_clips,
+    )
+
+    text = "The army still governs from the coast, and the capital lies largely empty."
+    audio = make_speech(speech_dir, "repair.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    lead = np.zeros(16_000 * 3, dtype=np.float32)    # the clip starts 3 s into the piece
+    samples = np.concatenate([lead, *pcm_pieces(audio, 300.0)])
+    clips = speech_clips(samples)
+    start, end = clips[0]["start"], clips[-1]["end"]
+    options = WhisperOptions()
+    tokens = [type("Word", (), {"word": f" {w}", "start": start, "end": end})()
+              for w in wrote.split()]
+    failed = type("Segment", (), {"start": start, "end": end, "compression_ratio": ratio,
+                                  "avg_logprob": -0.5, "text": wrote, "words": tokens})()
+    runs = [[(segment.text, shift) for segment, shift in
+             repaired(load_model(options), samples, clips, [failed],
+                      decoding(options, ("Ingrid Solberg", "Arctic")))]
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    heard = " ".join(part for part, _ in runs[0])
+    assert wrote.strip() not in heard
+    assert word_error_rate(text, heard) < 0.25
+    assert all(shift == clips[0]["start"] >= 2.5 for _, shift in runs[0])

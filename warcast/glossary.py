@@ -91,7 +91,10 @@ def _known_to_whisper(show: Show) -> Callable[[str], bool]:
         vocabulary = json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"]
     except (OSError, ValueError, KeyError, TypeError):
         return lambda _word: False
-    return lambda word: "\u0120" + word in vocabulary   # GPT-2's mark of a leading space
+    # GPT-2's mark of a leading space; a capitalized common word ("Choking" at the start of a
+    # headline) is known when its lower-case form is one token
+    return lambda word: ("\u0120" + word in vocabulary
+                         or (word[1:].islower() and "\u0120" + word.lower() in vocabulary))
 
 
 def _rare(term: str, known: Callable[[str], bool]) -> bool:
@@ -110,14 +113,21 @@ def derive(show: Show, episode: Episode, articles: list[str],
     own_terms.update({k: 1 for k in episode.keywords if k[:1].isupper()})
     vocabulary = set(w.lower() for w in _WORD.findall(own)) - common
     scores: Counter[str] = Counter()
-    for text in articles:
-        found = {t: c for t, c in _proper(terms_of(text), common).items() if _rare(t, known)}
-        overlap = sum(1 for t in found if t.lower() in vocabulary or t in own_terms)
+    found_in = [{t: c for t, c in _proper(terms_of(text), common).items() if _rare(t, known)}
+                for text in articles]
+    overlaps = [sum(1 for t in found if t.lower() in vocabulary or t in own_terms)
+                for found in found_in]
+    # An article's names count by the square of how many of the episode's own terms it
+    # shares: the names of the articles on the episode's topic come before names that are
+    # merely frequent across the publication (those count only when no article overlaps).
+    floor = 1 if not any(overlaps) else 0
+    for found, overlap in zip(found_in, overlaps, strict=True):
         for term, count in found.items():
-            scores[term] += (1 + overlap) * min(count, 3)
+            scores[term] += max(floor, overlap * overlap) * min(count, 3)
     for term, count in own_terms.items():
         scores[term] += 1000 * count
-    ranked = [*people, *sorted(scores, key=lambda t: (-scores[t], t))]
+    ranked = [*people, *sorted((t for t in scores if scores[t] > 0),
+                               key=lambda t: (-scores[t], t))]
     return _top(_without_parts(ranked), MAX_TERMS)
 
 

