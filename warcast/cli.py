@@ -14,7 +14,7 @@ import click
 
 from warcast import __version__
 from warcast.errors import WarcastError
-from warcast.progress import clock
+from warcast.timecode import clock
 
 
 class WarcastGroup(click.Group):

@@ -22,6 +22,7 @@ from warcast.files import create_exclusive, read_text, read_toml, toml_string
 from warcast.notes import plain_text, render_notes, sanitize_html
 from warcast.show import Person, Show, inside, person
 from warcast.source import SourceTable
+from warcast.timecode import parse_time
 
 EPISODE_FILE = "episode.toml"
 NOTES_FILE = "notes.md"
@@ -258,25 +259,6 @@ def _guid(table: SourceTable) -> str:
     if any(ord(c) < 32 and c not in "\t\n" for c in value) or len(value) > 2048:
         raise table.error("guid", "must be at most 2048 characters, without control characters")
     return value
-
-
-def parse_time(value: object) -> float | None:
-    """Seconds from a number or from ``H:MM:SS(.fff)`` / ``M:SS``; None when unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)|(\d+(?:\.\d+)?)", value.strip())
-    if not match:
-        return None
-    hours, minutes, seconds, plain = match.groups()
-    if plain is not None:
-        return float(plain)
-    if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
-        return None
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
 
 
 def _chapters(table: SourceTable, duration: float) -> tuple[Chapter, ...]:

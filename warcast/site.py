@@ -23,10 +23,10 @@ from warcast.episodes import Episode
 from warcast.feed import public_episodes
 from warcast.layout import FEED_FILE, Layout
 from warcast.links import Link
-from warcast.progress import clock
 from warcast.show import Show
 from warcast.sitesearch import search_bundle, source_page
 from warcast.sitesearch import split as split_search
+from warcast.timecode import clock, iso_duration
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript, passages
 
 SITEMAP_LIMIT = 50_000           # URLs per sitemap file (the sitemaps.org limit)
@@ -237,15 +237,6 @@ def _passages(transcript: Transcript, episode: Episode, links: Sequence[Link],
             for i, group in enumerate(groups)]
 
 
-def _duration(seconds: float) -> str:
-    """ISO 8601 duration, e.g. PT1H2M3S."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + \
-        f"{secs}S"
-
-
 def _series_jsonld(show: Show, layout: Layout) -> dict[str, object]:
     return {"@context": "https://schema.org", "@type": "PodcastSeries", "name": show.title,
             "url": layout.url(""), "description": show.description,
@@ -259,7 +250,7 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
         "@type": "AudioObject", "contentUrl": layout.audio_url(episode),
         "encodingFormat": episode.audio.mime}
     if episode.audio.duration:
-        media["duration"] = _duration(episode.audio.duration)
+        media["duration"] = iso_duration(episode.audio.duration)
     if episode.audio.size:
         media["contentSize"] = str(episode.audio.size)
     if transcript is not None and not transcript.is_empty:
@@ -275,7 +266,7 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
         "image": layout.url(layout.episode_image(episode) or layout.cover()),
         "inLanguage": show.language}
     if episode.audio.duration:
-        data["duration"] = _duration(episode.audio.duration)
+        data["duration"] = iso_duration(episode.audio.duration)
     if episode.number is not None:
         data["episodeNumber"] = episode.number
     people = [{"@type": "Person", "name": p.name} for p in (*show.hosts, *episode.guests)]

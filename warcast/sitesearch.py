@@ -18,7 +18,7 @@ from pathlib import Path
 
 from warcast.cache import RenderCache, digest
 from warcast.errors import PublishError
-from warcast.progress import clock
+from warcast.timecode import clock
 
 BUNDLE = "pagefind"
 SHARD = 50        # episodes: the recent bundle holds 25 to 75 of them
