@@ -14,6 +14,7 @@ import click
 
 from warcast import __version__
 from warcast.errors import WarcastError
+from warcast.status import Status
 from warcast.timecode import clock
 
 
@@ -306,7 +307,7 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
             bars[result.episode.name].close()
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-        if result.status != "transcribed":
+        if result.status != Status.TRANSCRIBED:
             obj.say(f"{result.episode.name}: {result.status}")
             continue
         obj.say(f"{result.episode.name}: {result.cues} cues, {clock(result.audio_seconds)} of "
@@ -362,7 +363,7 @@ def find_speakers(obj: Context, episodes: tuple[str, ...], tracks: tuple[str, ..
     for result in run(obj.show, episodes, tracks=_tracks(tracks) or None, force=force):
         heard = f": {', '.join(result.voices)}" if result.voices else ": one voice, unlabelled"
         obj.say(f"{result.episode.name}: {result.status}"
-                + (heard if result.status == "labelled" else ""))
+                + (heard if result.status == Status.LABELLED else ""))
 
 
 @speakers.command("enroll")
@@ -606,7 +607,7 @@ def link(obj: Context, episodes: tuple[str, ...]) -> None:
     from warcast.linking import link_show
 
     for result in link_show(obj.show, episodes):
-        if result.status == "linked":
+        if result.status == Status.LINKED:
             obj.say(f"{result.episode.name}: {result.passages} passage links to "
                     f"{result.articles} articles")
         else:
