@@ -9,6 +9,7 @@ VTT stays easy to edit; :func:`read_source` carries them over to edited text wit
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -496,46 +497,47 @@ def _segment(item: _Timed) -> dict[str, object]:
 
 def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, str]] = (),
                 links: Sequence[tuple[float, str, str]] = ()) -> bytes:
-    """A small standalone HTML page: a paragraph per speaker turn, a section per chapter, and
-    after each turn the articles (``(start, url, title)``) its passage discusses."""
+    """A small standalone HTML page (the ``transcript.html`` template): a paragraph per
+    speaker turn, a section per chapter, and after each turn the articles (``(start, url,
+    title)``) its passage discusses."""
     marks = sorted(chapters)
     starts = [start for start, _ in marks]
     spoken = _turns(_spoken(t), starts)
     related = _links_by_turn([turn[0].start for turn in spoken], links)
-    turns: dict[int, list[str]] = {}
+    turns: dict[int, list[dict[str, object]]] = {}
     for index, turn in enumerate(spoken):
         turns.setdefault(bisect_right(starts, turn[0].start) - 1, []).extend(
-            [_html_turn(turn), *related.get(index, [])])
-    body = turns.get(-1, [])
-    for index, (_, name) in enumerate(marks):
-        body += ["<section>", f"<h2>{html.escape(name)}</h2>", *turns.get(index, []),
-                 "</section>"]
-    page = ["<!DOCTYPE html>", f'<html lang="{html.escape(t.language)}">', "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}</title>", "</head>", "<body>", "<main>",
-            f"<h1>{html.escape(title)}</h1>", *body, "</main>", "</body>", "</html>"]
-    return ("\n".join(page) + "\n").encode("utf-8")
+            [_turn_entry(turn), *related.get(index, [])])
+    page = _page_template().render(
+        language=t.language, title=title, intro=turns.get(-1, []),
+        sections=[(name, turns.get(index, [])) for index, (_, name) in enumerate(marks)])
+    return page.encode("utf-8")
 
 
-def _links_by_turn(turn_starts: list[float],
-                   links: Sequence[tuple[float, str, str]]) -> dict[int, list[str]]:
-    """Each link as a "Read more" line under the turn in which its passage starts."""
-    placed: dict[int, list[str]] = {}
+@functools.cache
+def _page_template():  # type: ignore[no-untyped-def]
+    from jinja2 import Environment, PackageLoader
+
+    env = Environment(loader=PackageLoader("warcast", "templates"), autoescape=False,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["text"] = html.escape
+    env.filters["clock"] = clock
+    return env.get_template("transcript.html")
+
+
+def _links_by_turn(turn_starts: list[float], links: Sequence[tuple[float, str, str]]
+                   ) -> dict[int, list[dict[str, object]]]:
+    """Each link as a "Read more" entry under the turn in which its passage starts."""
+    placed: dict[int, list[dict[str, object]]] = {}
     for start, url, name in sorted(links):
         index = max(0, bisect_right(turn_starts, start) - 1)
-        placed.setdefault(index, []).append(
-            f'<p class="related">Read more: <a href="{html.escape(url)}">'
-            f"{html.escape(name)}</a></p>")
+        placed.setdefault(index, []).append({"url": url, "name": name})
     return placed if turn_starts else {}
 
 
-def _html_turn(turn: list[Cue]) -> str:
-    seconds = ms(turn[0].start) // 1000
-    shown = clock(seconds)
-    cite = f"<cite>{html.escape(turn[0].speaker)}</cite> " if turn[0].speaker else ""
-    text = html.escape(" ".join(cue.text for cue in turn))
-    return f'<p>{cite}<time datetime="PT{seconds}S">{shown}</time> {text}</p>'
+def _turn_entry(turn: list[Cue]) -> dict[str, object]:
+    return {"speaker": turn[0].speaker, "seconds": ms(turn[0].start) // 1000,
+            "text": " ".join(cue.text for cue in turn)}
 
 
 def passages(t: Transcript, *, seconds: float = 30.0, chars: int = 600) -> list[list[Cue]]:
