@@ -15,8 +15,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from tests.conftest import ROOT, SAMPLE, Cli
 from warcast.state import BUNDLE_DIR
 
