@@ -8,6 +8,7 @@ updates changed ones; an episode edited since the last import is left alone and 
 Nothing is written until the whole feed has been read and found to be a podcast feed.
 """
 
+from warcast.imports import report
 from warcast.imports.engine import ImportReport, import_feed
 
-__all__ = ["ImportReport", "import_feed"]
+__all__ = ["ImportReport", "import_feed", "report"]
