@@ -154,6 +154,8 @@ def _leave_no_trace(folder: Path, created: bool) -> None:
 
 
 class _Import:
+    """One import run. Its state is all declared here; ``run`` and the steps fill it in."""
+
     def __init__(self, folder: Path, feed: SourceFeed, fetcher: Fetcher, force: bool) -> None:
         self.folder = folder
         self.feed = feed
@@ -161,6 +163,12 @@ class _Import:
         self.force = force
         self.notices = Notices()
         self.report = ImportReport(source=feed.location, folder=folder, items=len(feed.episodes))
+        self.ordinal = 0                       # the highest folder number in the show
+        self.slugs: set[str] = set()           # folder slugs in use
+        self.held: dict[str, tuple[object, object, object]] = {}   # guid -> (season, number, type)
+        self.sources: dict[Path, dict] = {}    # each folder's episode.toml as it is now
+        self.numbers: dict[object, str] = {}   # numbers of episodes left as they are -> guid
+        self.show_files: list[Path] = []       # what creating show.toml wrote (to undo)
 
     def run(self, base_url: str | None, download_audio: bool,
             progress: Callable[[str, int, int], None] | None) -> ImportReport:
@@ -241,7 +249,7 @@ class _Import:
         self.show_files = written
 
     def _undo_show(self) -> None:
-        for path in getattr(self, "show_files", []):
+        for path in self.show_files:
             path.unlink(missing_ok=True)
         self.report.created_show = False
 
@@ -335,8 +343,8 @@ class _Import:
         """Episode folders by guid, read leniently: from episode.toml, else (when a producer
         broke it) from the import's own record, so a broken file never makes a duplicate."""
         found: dict[str, Path] = {}
-        self.held: dict[str, tuple[object, object, object]] = {}   # guid -> (season, number)
-        self.sources: dict[Path, dict] = {}   # each folder's episode.toml as it is now
+        self.held = {}
+        self.sources = {}
         for folder in episode_folders(show):
             try:
                 data = tomllib.loads((folder / EPISODE_FILE).read_text(encoding="utf-8"))
