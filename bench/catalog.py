@@ -30,6 +30,8 @@ import time
 import uuid
 from pathlib import Path
 
+from warcast.timecode import stamp
+
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 RESULTS = BENCH / "results"
@@ -54,8 +56,7 @@ def tiny_audio(folder: Path) -> Path:
 
 
 def clock(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    return f"{ms // 3_600_000:02d}:{ms // 60_000 % 60:02d}:{ms // 1000 % 60:02d}.{ms % 1000:03d}"
+    return stamp(round(seconds * 1000))
 
 
 def make_episode(show: Path, number: int, rng: random.Random, lines: list[str],

@@ -1083,7 +1083,7 @@ def test_a_download_without_a_byte_count_or_etag(tmp_path: Path, server,  # type
 def test_an_import_killed_between_files_and_record_is_no_edit(tmp_path: Path, server,  # type: ignore[no-untyped-def]
                                                               monkeypatch: pytest.MonkeyPatch
                                                               ) -> None:
-    import warcast.imports as imports
+    import warcast.imports.engine as imports
 
     url = _feed(server, [("g1", "One", "/1.mp3")])
     show, _ = imported(tmp_path, url, "--no-fetch")

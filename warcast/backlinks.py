@@ -15,8 +15,8 @@ import json
 from warcast.episodes import Episode
 from warcast.layout import Layout
 from warcast.links import Link
-from warcast.progress import clock
 from warcast.show import Show
+from warcast.timecode import clock
 
 BACKLINKS_FILE = "backlinks.json"
 SNIPPETS_FOLDER = "backlinks"

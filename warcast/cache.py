@@ -57,6 +57,14 @@ class RenderCache:
             self.db.execute("INSERT OR REPLACE INTO entries VALUES (?, ?)",
                             (key, pickle.dumps(files, protocol=5)))
 
+    def through(self, key: str, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """The files cached under ``key``, else ``make()``'s, cached for next time."""
+        files = self.get(key)
+        if files is None:
+            files = make()
+            self.put(key, files)
+        return files
+
     def close(self, *, prune: bool = True) -> None:
         """Drop the entries this publish did not use, then close."""
         if self.db is None:

@@ -14,7 +14,8 @@ import click
 
 from warcast import __version__
 from warcast.errors import WarcastError
-from warcast.progress import clock
+from warcast.status import Status
+from warcast.timecode import clock
 
 
 class WarcastGroup(click.Group):
@@ -166,8 +167,8 @@ def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
         warcast --show myshow import https://old-host.example/feed.rss --download-audio \\
             --forwarding-feed old-feed.xml
     """
-    from warcast.errors import FeedError
     from warcast.imports import import_feed
+    from warcast.imports import report as said
     from warcast.progress import Progress, megabytes
 
     bars: dict[str, Progress] = {}
@@ -185,29 +186,17 @@ def import_(obj: Context, feed: str, base_url: str | None, download_audio: bool,
         bar.close()
     if report.created_show:
         obj.say(f"Created {obj.show / 'show.toml'} from the feed's channel.")
-    done = len(report.new) + len(report.updated) + len(report.unchanged)
-    of = f" of the feed's {report.items}" if done != report.items else ""
-    obj.say(f"Imported {done}{of} episodes from {feed}: {len(report.new)} new, "
-            f"{len(report.updated)} updated, {len(report.unchanged)} unchanged"
-            + (f", {len(report.downloaded)} audio files downloaded" if report.downloaded else "")
-            + ".")
+    obj.say(said.summary(report, feed))
     if not obj.quiet:
         for line in report.notices:
             click.echo(f"note: {line}", err=True)
-    for label, names in (("edited since the last import, left alone (--force replaces them)",
-                          report.edited),
-                         ("not made by an import, left alone", report.foreign),
-                         ("no longer in the feed, kept", report.gone)):
-        if names:
-            click.echo(f"warning: {len(names)} episodes {label}: {', '.join(names)}", err=True)
-    for failure in report.rejected + report.failures:
-        click.echo(f"error: {failure}", err=True)
-    if report.rejected:
-        raise FeedError(f"{len(report.rejected)} items of the feed could not be imported",
-                        hint="See the errors above; the other episodes were imported")
-    if report.failures:
-        raise FeedError(f"{len(report.failures)} audio downloads did not complete",
-                        hint="Run the same import again to resume them")
+    for line in said.warnings(report):
+        click.echo(f"warning: {line}", err=True)
+    for line in said.errors(report):
+        click.echo(f"error: {line}", err=True)
+    failure = said.failure(report)
+    if failure is not None:
+        raise failure
     if report.forwarding:
         obj.say(f"Wrote {forwarding}: the old feed pointing apps at {report.forwarding}; put it "
                 "where the old feed is served once the new one is live.")
@@ -306,7 +295,7 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
             bars[result.episode.name].close()
         for warning in result.warnings:
             click.echo(f"warning: {warning}", err=True)
-        if result.status != "transcribed":
+        if result.status != Status.TRANSCRIBED:
             obj.say(f"{result.episode.name}: {result.status}")
             continue
         obj.say(f"{result.episode.name}: {result.cues} cues, {clock(result.audio_seconds)} of "
@@ -363,7 +352,7 @@ def find_speakers(obj: Context, episodes: tuple[str, ...], tracks: tuple[str, ..
     for result in run(obj.show, episodes, tracks=_tracks(tracks) or None, force=force):
         heard = f": {', '.join(result.voices)}" if result.voices else ": one voice, unlabelled"
         obj.say(f"{result.episode.name}: {result.status}"
-                + (heard if result.status == "labelled" else ""))
+                + (heard if result.status == Status.LABELLED else ""))
 
 
 @speakers.command("enroll")
@@ -555,11 +544,12 @@ def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> N
         warcast validate https://example.org/feed.xml
         warcast validate public/feed.xml --previous https://example.org/feed.xml
     """
+    from warcast.layout import locate_beside
     from warcast.validation import has_errors, read_feed, validate_feed
 
     data = read_feed(feed)
     remote = feed.startswith(("http://", "https://"))
-    locate = None if remote else _locate_beside(feed, data)
+    locate = None if remote else locate_beside(feed, data)
     findings = validate_feed(data, source=feed, locate=locate,
                              fetch_remote=remote and not no_fetch)
     if locate is not None:
@@ -577,16 +567,6 @@ def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> N
     obj.say(f"{feed}: {errors} errors, {len(findings) - errors} warnings")
     if has_errors(findings):
         sys.exit(1)
-
-
-def _locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
-    from warcast.layout import beside_feed
-    from warcast.validation import parse_feed
-
-    link = parse_feed(data, source=feed).find(
-        "channel/{http://www.w3.org/2005/Atom}link[@rel='self']")
-    url = link.get("href") if link is not None else None
-    return beside_feed(Path(feed), url) if url else None
 
 
 @main.group(cls=WarcastGroup)
@@ -646,7 +626,7 @@ def link(obj: Context, episodes: tuple[str, ...]) -> None:
     from warcast.linking import link_show
 
     for result in link_show(obj.show, episodes):
-        if result.status == "linked":
+        if result.status == Status.LINKED:
             obj.say(f"{result.episode.name}: {result.passages} passage links to "
                     f"{result.articles} articles")
         else:
@@ -834,14 +814,10 @@ def search(obj: Context, query: str, limit: int, episode: str | None, since: str
         click.echo(f"Did you mean {', '.join(result.suggestions)}? Showing those results.")
     if not result.hits:
         click.echo("No matches.")
-    import re
-
     for hit in result.hits:
         who = f"  {hit.speaker}:" if hit.speaker else ""
-        snippet = re.sub(r"</?mark>", "*", hit.snippet)
-        snippet = snippet.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
         near = "  (approximate)" if hit.approximate else ""
-        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}{near}\n          {snippet}\n"
+        click.echo(f"{clock(hit.start):>8}  {hit.title}{who}{near}\n          {hit.plain_snippet}\n"
                    f"          {hit.url}")
 
 

@@ -18,10 +18,11 @@ from pathlib import Path
 
 from warcast.audio import MEDIA_TYPES, AudioInfo, probe, remote
 from warcast.errors import SourceError
-from warcast.files import create_exclusive, read_text, read_toml, toml_string
+from warcast.files import create_exclusive, noted, read_text, read_toml, toml_bytes
 from warcast.notes import plain_text, render_notes, sanitize_html
 from warcast.show import Person, Show, inside, person
 from warcast.source import SourceTable
+from warcast.timecode import clock, parse_time
 
 EPISODE_FILE = "episode.toml"
 NOTES_FILE = "notes.md"
@@ -260,25 +261,6 @@ def _guid(table: SourceTable) -> str:
     return value
 
 
-def parse_time(value: object) -> float | None:
-    """Seconds from a number or from ``H:MM:SS(.fff)`` / ``M:SS``; None when unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value) if value >= 0 else None
-    if not isinstance(value, str):
-        return None
-    match = re.fullmatch(r"(?:(\d+):)?(\d{1,2}):(\d{2}(?:\.\d+)?)|(\d+(?:\.\d+)?)", value.strip())
-    if not match:
-        return None
-    hours, minutes, seconds, plain = match.groups()
-    if plain is not None:
-        return float(plain)
-    if float(seconds) >= 60 or (hours is not None and int(minutes) >= 60):
-        return None
-    return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
-
-
 def _chapters(table: SourceTable, duration: float) -> tuple[Chapter, ...]:
     chapters: list[Chapter] = []
     for item in table.tables("chapters"):
@@ -381,7 +363,7 @@ def new_episode(show: Show, audio: Path, *, title: str, published: dt.datetime,
     try:
         shutil.copyfile(audio, target)
         create_exclusive(folder / NOTES_FILE, f"Show notes for *{title}*.\n".encode())
-        create_exclusive(folder / EPISODE_FILE, text.encode("utf-8"))
+        create_exclusive(folder / EPISODE_FILE, text)
     except BaseException:
         for child in folder.iterdir():
             child.unlink()
@@ -391,28 +373,17 @@ def new_episode(show: Show, audio: Path, *, title: str, published: dt.datetime,
 
 
 def _episode_toml(title: str, number: int, published: dt.datetime, info: AudioInfo,
-                  audio_name: str, members_only: bool, episode_type: str) -> str:
-    minutes, seconds = divmod(info.seconds, 60)
-    return f"""\
-# Episode settings for warcast. Duration, size and type are read from the audio.
-title = {toml_string(title)}
-number = {number}
-# season = 1
-type = "{episode_type}"                      # full | trailer | bonus
-published = {published.isoformat(timespec="seconds")}
-guid = "{uuid.uuid4()}"   # never change once published
-audio = {toml_string(audio_name)}            # {minutes}:{seconds:02d}, {info.mime}
-summary = ""                       # one or two sentences, plain text
-explicit = false
-keywords = []
-members_only = {"true" if members_only else "false"}
-
-# [[guests]]
-# name = "Jane Doe"
-# role = "guest"
-
-# [[chapters]]
-# start = "0:00"
-# title = "Introduction"
-# url = "https://example.org/article"   # optional
-"""
+                  audio_name: str, members_only: bool, episode_type: str) -> bytes:
+    return toml_bytes([
+        (None, "Episode settings for warcast. Duration, size and type are read from the audio."),
+        ("title", title), ("number", number), (None, "season = 1"),
+        ("type", noted(episode_type, "full | trailer | bonus")),
+        ("published", published.replace(microsecond=0)),
+        ("guid", noted(str(uuid.uuid4()), "never change once published")),
+        ("audio", noted(audio_name, f"{clock(info.seconds)}, {info.mime}")),
+        ("summary", noted("", "one or two sentences, plain text")),
+        ("explicit", False), ("keywords", []), ("members_only", members_only), ("", None),
+        (None, "[[guests]]"), (None, 'name = "Jane Doe"'), (None, 'role = "guest"'), ("", None),
+        (None, "[[chapters]]"), (None, 'start = "0:00"'), (None, 'title = "Introduction"'),
+        (None, 'url = "https://example.org/article"   # optional'),
+    ])

@@ -77,23 +77,61 @@ def create_exclusive(path: Path, data: bytes) -> None:
     write_atomic(path, data)
 
 
-def toml_string(value: str) -> str:
-    """Quote ``value`` as a TOML basic string (escaping what TOML forbids raw)."""
-    out = ['"']
-    for char in value:
-        code = ord(char)
-        if char in '"\\':
-            out.append("\\" + char)
-        elif char == "\n":
-            out.append("\\n")
-        elif char == "\t":
-            out.append("\\t")
-        elif code < 0x20 or code == 0x7F:
-            out.append(f"\\u{code:04X}")
+def toml_bytes(entries: list[tuple[str | None, object]]) -> bytes:
+    """A TOML document built with tomlkit from ``(key, value)`` pairs in order: a ``None`` key
+    makes ``value`` a comment line, ``""`` a blank line; a value made by :func:`noted` carries
+    its own end-of-line comment; a list of dicts becomes an array of tables."""
+    import tomlkit
+
+    document = tomlkit.document()
+    for key, value in entries:
+        if key is None:
+            document.add(tomlkit.comment(str(value)))
+        elif key == "":
+            document.add(tomlkit.nl())
+        elif isinstance(value, tomlkit.items.Item):
+            document.add(key, value)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            tables = tomlkit.aot()
+            for row in value:
+                table = tomlkit.table()
+                table.update(row)
+                tables.append(table)
+            document.add(key, tables)
+        elif isinstance(value, dict):
+            table = tomlkit.table()
+            table.update(value)
+            document.add(key, table)
         else:
-            out.append(char)
-    out.append('"')
-    return "".join(out)
+            document.add(key, value)
+    return tomlkit.dumps(document).encode("utf-8")
+
+
+def noted(value: object, note: str) -> object:
+    """A TOML value with an end-of-line comment (``note``), for :func:`toml_bytes`; a table
+    (a dict) gets it as its first line."""
+    import tomlkit
+
+    if isinstance(value, dict):
+        table = tomlkit.table()
+        table.add(tomlkit.comment(note))
+        table.update(value)
+        return table
+    item = tomlkit.item(value)
+    item.comment(note)
+    item.trivia.comment_ws = "   "
+    return item
+
+
+def readable(value: str) -> object:
+    """A string as a TOML multi-line literal (XML stays readable), or a basic string when it
+    cannot be one."""
+    import tomlkit
+
+    if "'''" in value or any(ord(c) < 32 and c not in "\n\t" for c in value) or \
+            value.endswith("'"):
+        return tomlkit.string(value)
+    return tomlkit.string(value, literal=True, multiline=True)
 
 
 def file_sha256(path: Path) -> str:

@@ -109,6 +109,17 @@ def beside_feed(feed_file: Path, feed_url: str):  # type: ignore[no-untyped-def]
     return locate
 
 
+def locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
+    """:func:`beside_feed` for the feed file ``feed`` (bytes ``data``) at the URL its
+    ``atom:link rel="self"`` names; None when it names none."""
+    from warcast.validation import parse_feed
+    from warcast.xmlns import URIS
+
+    link = parse_feed(data, source=feed).find(f"channel/{{{URIS['atom']}}}link[@rel='self']")
+    url = link.get("href") if link is not None else None
+    return beside_feed(Path(feed), url) if url else None
+
+
 @functools.lru_cache(maxsize=4096)
 def _image_digest(path: Path, _size: int, _mtime: int) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:12]

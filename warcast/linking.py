@@ -21,6 +21,7 @@ from warcast.links import Link, Linker
 from warcast.lock import locked
 from warcast.show import Show, load_show
 from warcast.state import ARTICLES_STORE
+from warcast.status import Status
 from warcast.transcription import load_transcript
 
 LINKS_FILE = "links.json"
@@ -31,7 +32,7 @@ class LinkResult:
     """What ``warcast link`` did for one episode."""
 
     episode: Episode
-    status: str  # "linked", "up to date", "no transcript"
+    status: Status
     passages: int = 0
     articles: int = 0
 
@@ -48,17 +49,17 @@ def link_show(folder: Path, selectors: tuple[str, ...] = ()) -> Iterator[LinkRes
 
 def _link_episode(show: Show, episode: Episode, linker: Linker) -> LinkResult:
     if episode.transcript is None:
-        return LinkResult(episode, "no transcript")
+        return LinkResult(episode, Status.NO_TRANSCRIPT)
     transcript = load_transcript(episode, show.language)
     key = linker.cache_key(transcript, title=episode.title, notes=episode.description_text)
     path = episode.folder / LINKS_FILE
     if _stored(path).get("key") == key:
-        return LinkResult(episode, "up to date")
+        return LinkResult(episode, Status.UP_TO_DATE)
     links = linker.link(transcript, title=episode.title, notes=episode.description_text)
     data = {"key": key, "links": [asdict(link) for link in links]}
     write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
     passages = [link for link in links if link.level == "passage"]
-    return LinkResult(episode, "linked", len(passages), len({link.url for link in links}))
+    return LinkResult(episode, Status.LINKED, len(passages), len({link.url for link in links}))
 
 
 def _stored(path: Path) -> dict:

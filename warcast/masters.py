@@ -33,7 +33,7 @@ from warcast.errors import AudioError
 from warcast.files import file_sha256
 from warcast.lock import locked
 from warcast.loudness import Loudness, measure, run_ffmpeg
-from warcast.progress import clock
+from warcast.timecode import clock
 
 if TYPE_CHECKING:
     from warcast.episodes import Episode

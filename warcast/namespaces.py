@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
-NAMESPACES = {
-    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
-    "podcast": "https://podcastindex.org/namespace/1.0",
-}
+from warcast.xmlns import FEED_PREFIXES, subset
+
+NAMESPACES = subset(*FEED_PREFIXES)
 
 
 @dataclass(frozen=True)

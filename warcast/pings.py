@@ -13,23 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from warcast import __version__
 from warcast.files import write_atomic
 from warcast.show import Show
 from warcast.state import CACHE_DIR
+from warcast.web import send
 
 STATE_FILE = f"{CACHE_DIR}/pings.json"
 ATTEMPTS = 4                 # tries per endpoint
 BACKOFF = 1.0                # seconds before the second try; doubled for each next one
 TIMEOUT = 10.0
-USER_AGENT = f"warcast/{__version__}"
 
 
 @dataclass
@@ -41,22 +38,26 @@ class PingReport:
     failed: list[str] = field(default_factory=list)
 
 
-def endpoints(show: Show) -> list[tuple[str, urllib.request.Request]]:
+@dataclass(frozen=True)
+class Call:
+    """One request to an endpoint: method, URL, headers and form fields (for a POST)."""
+
+    method: str
+    url: str
+    headers: dict[str, str] = field(default_factory=dict)
+    data: dict[str, str] | None = None
+
+
+def endpoints(show: Show) -> list[tuple[str, Call]]:
     """One request per endpoint telling it that the show's public feed changed."""
     feed = show.feed_url
-    requests = []
-    for hub in show.hubs:
-        body = urllib.parse.urlencode({"hub.mode": "publish", "hub.url": feed}).encode()
-        requests.append((f"websub {hub}", urllib.request.Request(
-            hub, data=body, method="POST", headers={
-                "Content-Type": "application/x-www-form-urlencoded",
-                "User-Agent": USER_AGENT})))
+    requests = [(f"websub {hub}", Call("POST", hub, data={"hub.mode": "publish", "hub.url": feed}))
+                for hub in show.hubs]
     if show.podping is not None:
         url, token = show.podping
         query = urllib.parse.urlencode({"url": feed, "reason": "update", "medium": show.medium})
-        requests.append((f"podping {url}", urllib.request.Request(
-            f"{url}{'&' if '?' in url else '?'}{query}", method="GET", headers={
-                "Authorization": token, "User-Agent": USER_AGENT})))
+        requests.append((f"podping {url}", Call("GET", f"{url}{'&' if '?' in url else '?'}{query}",
+                                                headers={"Authorization": token})))
     return requests
 
 
@@ -85,22 +86,19 @@ def ping(show: Show, feed: bytes, *, attempts: int = ATTEMPTS, backoff: float = 
     return report
 
 
-def _send(request: urllib.request.Request, attempts: int, backoff: float,
+def _send(request: Call, attempts: int, backoff: float,
           sleep: Callable[[float], None]) -> bool:
     """True once the endpoint accepted (2xx); server errors and timeouts are retried, other
     refusals (a bad token, a 404) are not."""
     for attempt in range(attempts):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))
-        try:
-            with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
-                response.read()
-                return True
-        except urllib.error.HTTPError as exc:
-            if exc.code < 500 and exc.code != 429:
-                return False
-        except (urllib.error.URLError, OSError):
-            pass
+        status = send(request.method, request.url, timeout=TIMEOUT, headers=request.headers,
+                      data=request.data)
+        if status is not None and status < 400:
+            return True
+        if status is not None and status < 500 and status != 429:
+            return False
     return False
 
 

@@ -9,13 +9,7 @@ import sys
 import time
 from typing import TextIO
 
-
-def clock(seconds: float) -> str:
-    """``H:MM:SS`` or ``M:SS``."""
-    whole = max(0, int(seconds))
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+from warcast.timecode import clock
 
 
 def megabytes(count: float) -> str:

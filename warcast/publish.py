@@ -187,8 +187,11 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout,
               articles: dict[str, Article], every_link: dict[str, list[Link]]
               ) -> dict[str, Content]:
     """Every output file, by output path: rendered bytes or a source file to copy. What an
-    episode renders to is taken from the render cache when its inputs are unchanged."""
-    from warcast.site import render_pages
+    episode renders to (transcript files, page, search source page) and the search bundle
+    are taken from the render cache when their inputs are unchanged: the one place where
+    rendered output is cached. Building the search bundle is its own step, after the pages."""
+    from warcast.site import SiteRenderer
+    from warcast.sitesearch import search_bundle
 
     listed = public_episodes(episodes)
     links = {e.name: every_link[e.name] for e in listed}   # no members-only episode
@@ -207,21 +210,25 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout,
                 if episode.transcript else None
         return loaded[episode.name]
 
+    renderer = SiteRenderer(show, layout, members_only)
     cache = RenderCache(show.folder)
     try:
         files: dict[str, Content] = {layout.cover(): CopyOf(show.cover)}
         for episode in listed:
             files.update(_episode_files(episode, layout, None, links[episode.name]))
             if episode.transcript:
-                key = f"transcripts:{keys[episode.name]}"
-                rendered = cache.get(key)
-                if rendered is None:
-                    rendered = _transcript_files(episode, layout, transcript_of(episode),
-                                                 links[episode.name])
-                    cache.put(key, rendered)  # type: ignore[arg-type]
-                files.update(rendered)
-        files.update(render_pages(show, episodes, layout, links, transcript_of, members_only,
-                                  cache, keys))
+                files.update(cache.through(
+                    f"transcripts:{keys[episode.name]}",
+                    lambda e=episode: _transcript_files(e, layout, transcript_of(e),
+                                                        links[e.name])))
+        listing = renderer.listing(episodes, links)
+        rendered = {view.path: cache.through(
+            f"page:{keys[view.episode.name]}",
+            lambda e=view.episode: renderer.episode(e, links[e.name], transcript_of(e)))
+            for view in listing}
+        files.update(renderer.site(listing, {path: r["page"] for path, r in rendered.items()}))
+        files.update(search_bundle({path: r["source"] for path, r in rendered.items()},
+                                   show.language, cache))
     finally:
         cache.close()
     files.update(render_backlinks(show, layout, listed, links))

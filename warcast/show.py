@@ -295,7 +295,7 @@ def create_show(folder: Path, *, title: str, base_url: str, author: str | None =
     """Start a new show folder: a commented show.toml and a placeholder cover that meets
     Apple's artwork rules, so the first publish validates. Refuses to overwrite."""
     from warcast.artwork import placeholder_png
-    from warcast.files import create_exclusive, toml_string
+    from warcast.files import create_exclusive
     from warcast.source import check_url
 
     check_url(base_url, lambda message: SourceError(message, key="--base-url"))
@@ -308,43 +308,39 @@ def create_show(folder: Path, *, title: str, base_url: str, author: str | None =
     folder.mkdir(parents=True, exist_ok=True)
     create_exclusive(folder / "cover.png", placeholder_png(seed=title))
     guid = derive_podcast_guid(f"{base_url}/feed.xml")
-    text = _SHOW_TEMPLATE.format(title=toml_string(title), author=toml_string(author),
-                                 email=toml_string(email), base_url=toml_string(base_url),
-                                 guid=toml_string(guid))
-    create_exclusive(folder / SHOW_FILE, text.encode("utf-8"))
+    create_exclusive(folder / SHOW_FILE, _show_toml(title, author, email, base_url, guid))
     return folder / SHOW_FILE
 
 
-_SHOW_TEMPLATE = """\
-# Show settings for warcast. Edit freely; `warcast publish` reads this file.
-title = {title}
-description = "Describe the show in a few sentences: what it covers and for whom."
-author = {author}                  # shown as the artist in podcast apps
-language = "en-us"                 # BCP 47 language code
-explicit = false
-type = "episodic"                  # episodic (newest first) | serial (in order)
-cover = "cover.png"                # square JPEG/PNG, 1400-3000 px, RGB: replace the placeholder
-base_url = {base_url}              # where the published folder is served
-# media_base_url = "https://cdn.example.org/show"   # audio hosted elsewhere (not copied)
-# copyright = "© 2026 Publisher"
-medium = "podcast"
-locked = true                      # podcast:locked: other hosts may not import the feed
-guid = {guid}   # podcast:guid, derived once from the feed URL; never change it
+def _show_toml(title: str, author: str, email: str, base_url: str, guid: str) -> bytes:
+    """A new show's commented show.toml."""
+    from warcast.files import noted, toml_bytes
 
-[owner]                            # Apple contacts this address about the show
-name = {author}
-email = {email}
-
-[[categories]]                     # Apple Podcasts categories; subcategory optional
-category = "News"
-subcategory = "Politics"
-
-# [[funding]]
-# url = "https://example.org/membership"
-# text = "Become a member"
-
-# [[hosts]]
-# name = "Jane Doe"
-# role = "host"
-# href = "https://example.org/people/jane-doe"
-"""
+    return toml_bytes([
+        (None, "Show settings for warcast. Edit freely; `warcast publish` reads this file."),
+        ("title", title),
+        ("description", "Describe the show in a few sentences: what it covers and for whom."),
+        ("author", noted(author, "shown as the artist in podcast apps")),
+        ("language", noted("en-us", "BCP 47 language code")),
+        ("explicit", False),
+        ("type", noted("episodic", "episodic (newest first) | serial (in order)")),
+        ("cover", noted("cover.png",
+                        "square JPEG/PNG, 1400-3000 px, RGB: replace the placeholder")),
+        ("base_url", noted(base_url, "where the published folder is served")),
+        (None, 'media_base_url = "https://cdn.example.org/show"   # audio hosted elsewhere '
+               "(not copied)"),
+        (None, 'copyright = "© 2026 Publisher"'),
+        ("medium", "podcast"),
+        ("locked", noted(True, "podcast:locked: other hosts may not import the feed")),
+        ("guid", noted(guid, "podcast:guid, derived once from the feed URL; never change it")),
+        ("owner", noted({"name": author, "email": email},
+                        "Apple contacts this address about the show")),
+        ("", None),
+        (None, "Apple Podcasts categories; subcategory optional"),
+        ("categories", [{"category": "News", "subcategory": "Politics"}]),
+        ("", None),
+        (None, "[[funding]]"), (None, 'url = "https://example.org/membership"'),
+        (None, 'text = "Become a member"'), ("", None),
+        (None, "[[hosts]]"), (None, 'name = "Jane Doe"'), (None, 'role = "host"'),
+        (None, 'href = "https://example.org/people/jane-doe"'),
+    ])

@@ -18,15 +18,14 @@ from dataclasses import dataclass, field
 from importlib import resources
 from xml.sax.saxutils import escape as xml_escape
 
-from warcast.cache import RenderCache
 from warcast.episodes import Episode
 from warcast.feed import public_episodes
 from warcast.layout import FEED_FILE, Layout
 from warcast.links import Link
-from warcast.progress import clock
 from warcast.show import Show
-from warcast.sitesearch import search_bundle, source_page
+from warcast.sitesearch import source_page
 from warcast.sitesearch import split as split_search
+from warcast.timecode import clock, iso_duration
 from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript, passages
 
 SITEMAP_LIMIT = 50_000           # URLs per sitemap file (the sitemaps.org limit)
@@ -95,51 +94,55 @@ class _Pages:
             rel=rel, asset=asset, path=path, **self.common, **values).encode("utf-8")
 
 
-def render_pages(show: Show, episodes: list[Episode], layout: Layout,
-                 links: dict[str, list[Link]],
-                 transcript_of: Callable[[Episode], Transcript | None],
-                 members_only_urls: frozenset[str] = frozenset(),
-                 cache: RenderCache | None = None,
-                 keys: dict[str, str] | None = None) -> dict[str, bytes]:
-    """Every page and site file by output path (bytes); only public episodes appear.
+class SiteRenderer:
+    """Renders one show's pages: each episode's page (with the source page the search index
+    reads) and the site pages around them. Pure: the model in, bytes out; publish decides
+    what to render again."""
 
-    ``transcript_of`` loads an episode's transcript; with a ``cache`` and per-episode ``keys``
-    (digests of their inputs), an episode whose key is cached is not rendered (nor its
-    transcript loaded) again.
-    """
-    pages = _Pages(show, layout, feed_url=show.feed_url, subscribe=_subscribe(show.feed_url),
-                   series=_series_jsonld(show, layout))
-    listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
-                    reverse=True)
-    listing = [_episode_view(show, e, layout, links.get(e.name, []), None, members_only_urls)
-               for e in listed]
-    files = {
-        "index.html": pages.render("index.html", "index.html", episodes=listing[:HOME_EPISODES],
-                                   more=len(listing) > HOME_EPISODES),
-        ARCHIVE_PAGE: pages.render("episodes.html", ARCHIVE_PAGE, episodes=listing),
-        SEARCH_PAGE: pages.render("search.html", SEARCH_PAGE,
-                                  archive=bool(split_search(listing)[1])),
-    }
-    sources: dict[str, bytes] = {}
-    for light in listing:
-        episode = light.episode
-        key = f"page:{keys[episode.name]}" if cache is not None and keys else None
-        cached = cache.get(key) if cache is not None and key else None
-        if cached is None:
-            view = _episode_view(show, episode, layout, links.get(episode.name, []),
-                                 transcript_of(episode), members_only_urls)
-            cached = {"page": pages.render("episode.html", view.path, view=view,
-                                           episode=episode),
-                      "source": source_page(view, show.language).encode("utf-8")}
-            if cache is not None and key:
-                cache.put(key, cached)
-        files[light.path] = cached["page"]
-        sources[light.path] = cached["source"]
-    files.update(pages.files)
-    files.update(sitemaps(show, layout, listing))
-    files.update(search_bundle(sources, show.language, cache))
-    files["robots.txt"] = _robots(layout)
-    return files
+    def __init__(self, show: Show, layout: Layout,
+                 members_only_urls: frozenset[str] = frozenset()) -> None:
+        self.show = show
+        self.layout = layout
+        self.members_only_urls = members_only_urls
+        self.pages = _Pages(show, layout, feed_url=show.feed_url,
+                            subscribe=_subscribe(show.feed_url),
+                            series=_series_jsonld(show, layout))
+
+    def episode(self, episode: Episode, links: list[Link],
+                transcript: Transcript | None) -> dict[str, bytes]:
+        """``{"page": the episode page, "source": the page the search index reads}``."""
+        view = _episode_view(self.show, episode, self.layout, links, transcript,
+                             self.members_only_urls)
+        return {"page": self.pages.render("episode.html", view.path, view=view,
+                                          episode=episode),
+                "source": source_page(view, self.show.language).encode("utf-8")}
+
+    def listing(self, episodes: list[Episode],
+                links: dict[str, list[Link]]) -> list[EpisodeView]:
+        """The public episodes, newest first, as the listing pages show them."""
+        listed = sorted(public_episodes(episodes), key=lambda e: (e.published, e.ordinal),
+                        reverse=True)
+        return [_episode_view(self.show, e, self.layout, links.get(e.name, []), None,
+                              self.members_only_urls) for e in listed]
+
+    def site(self, listing: list[EpisodeView],
+             episode_pages: dict[str, bytes]) -> dict[str, bytes]:
+        """Every page and site file by output path, around the rendered ``episode_pages``
+        (by output path): home, archive, search page, static files, sitemaps, robots.txt."""
+        pages = self.pages
+        files = {
+            "index.html": pages.render("index.html", "index.html",
+                                       episodes=listing[:HOME_EPISODES],
+                                       more=len(listing) > HOME_EPISODES),
+            ARCHIVE_PAGE: pages.render("episodes.html", ARCHIVE_PAGE, episodes=listing),
+            SEARCH_PAGE: pages.render("search.html", SEARCH_PAGE,
+                                      archive=bool(split_search(listing)[1])),
+        }
+        files.update(episode_pages)
+        files.update(pages.files)
+        files.update(sitemaps(self.show, self.layout, listing))
+        files["robots.txt"] = _robots(self.layout)
+        return files
 
 
 def render_episode_pages(show: Show, episodes: list[Episode], layout: Layout,
@@ -237,15 +240,6 @@ def _passages(transcript: Transcript, episode: Episode, links: Sequence[Link],
             for i, group in enumerate(groups)]
 
 
-def _duration(seconds: float) -> str:
-    """ISO 8601 duration, e.g. PT1H2M3S."""
-    whole = round(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + \
-        f"{secs}S"
-
-
 def _series_jsonld(show: Show, layout: Layout) -> dict[str, object]:
     return {"@context": "https://schema.org", "@type": "PodcastSeries", "name": show.title,
             "url": layout.url(""), "description": show.description,
@@ -259,7 +253,7 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
         "@type": "AudioObject", "contentUrl": layout.audio_url(episode),
         "encodingFormat": episode.audio.mime}
     if episode.audio.duration:
-        media["duration"] = _duration(episode.audio.duration)
+        media["duration"] = iso_duration(episode.audio.duration)
     if episode.audio.size:
         media["contentSize"] = str(episode.audio.size)
     if transcript is not None and not transcript.is_empty:
@@ -275,7 +269,7 @@ def _episode_jsonld(show: Show, episode: Episode, layout: Layout,
         "image": layout.url(layout.episode_image(episode) or layout.cover()),
         "inLanguage": show.language}
     if episode.audio.duration:
-        data["duration"] = _duration(episode.audio.duration)
+        data["duration"] = iso_duration(episode.audio.duration)
     if episode.number is not None:
         data["episodeNumber"] = episode.number
     people = [{"@type": "Person", "name": p.name} for p in (*show.hosts, *episode.guests)]
@@ -331,4 +325,5 @@ def _robots(layout: Layout) -> bytes:
             f"Sitemap: {layout.url('sitemap.xml')}\n").encode()
 
 
-__all__ = ["ARCHIVE_PAGE", "FEED_FILE", "SEARCH_PAGE", "EpisodeView", "render_pages", "sitemaps"]
+__all__ = ["ARCHIVE_PAGE", "FEED_FILE", "SEARCH_PAGE", "EpisodeView", "SiteRenderer",
+           "sitemaps"]

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from warcast.cache import RenderCache, digest
 from warcast.errors import PublishError
-from warcast.progress import clock
+from warcast.timecode import clock
 
 BUNDLE = "pagefind"
 SHARD = 50        # episodes: the recent bundle holds 25 to 75 of them
@@ -54,10 +54,9 @@ def split(pages: list) -> tuple[list, list]:  # type: ignore[type-arg]
 
 def _bundle(pages: list[tuple[str, bytes]], subdir: str, language: str,
             cache: RenderCache | None) -> dict[str, bytes]:
-    key = f"pagefind:{digest(subdir, language, sorted(pages))}" if cache else None
-    cached = cache.get(key) if cache and key else None
-    if cached is not None:
-        return cached
+    if cache is not None:
+        return cache.through(f"pagefind:{digest(subdir, language, sorted(pages))}",
+                             lambda: _bundle(pages, subdir, language, None))
     with tempfile.TemporaryDirectory(prefix="warcast-search-") as folder:
         site = Path(folder) / "site"
         for path, html in pages:
@@ -85,8 +84,6 @@ def _bundle(pages: list[tuple[str, bytes]], subdir: str, language: str,
         files = {f"{subdir}/{path.relative_to(out).as_posix()}": path.read_bytes()
                  for path in sorted(out.rglob("*"))
                  if path.is_file() and not path.name.startswith(_UNUSED)}
-    if cache and key:
-        cache.put(key, files)
     return files
 
 

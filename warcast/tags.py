@@ -50,6 +50,7 @@ from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from warcast import containers
 from warcast.errors import AudioError
+from warcast.timecode import precise
 
 __all__ = [
     "Artwork",
@@ -215,12 +216,6 @@ def _image_text(mime: str, data: bytes) -> str:
     return f"{mime}, {len(data)} bytes, #{hashlib.sha256(data).hexdigest()[:8]}"
 
 
-def _clock(ms: int) -> str:
-    """Milliseconds as H:MM:SS.mmm."""
-    seconds, ms = divmod(ms, 1000)
-    return f"{seconds // 3600}:{seconds // 60 % 60:02}:{seconds % 60:02}.{ms:03}"
-
-
 def _utc(moment: datetime) -> str:
     """An aware datetime as a UTC ISO 8601 timestamp without offset."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
@@ -351,7 +346,7 @@ def _frame_text(frame: id3.Frame) -> str:
         url = next((f" <{f.url}>" for f in subs.getall("WXXX")), "")
         image = " [image]" if subs.getall("APIC") else ""
         title = str(subs["TIT2"]) if "TIT2" in subs else ""
-        return f"{_clock(frame.start_time)}-{_clock(frame.end_time)} {title}{url}{image}"
+        return f"{precise(frame.start_time)}-{precise(frame.end_time)} {title}{url}{image}"
     return frame.url if hasattr(frame, "url") else str(frame).replace("\x00", ", ")
 
 

@@ -24,6 +24,7 @@ from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
 from warcast.lock import episode_lock, locked
 from warcast.show import Show, load_show
+from warcast.status import Status
 from warcast.tags import audio_payload_digest
 from warcast.transcripts import (
     Transcript,
@@ -51,7 +52,7 @@ class TranscriptionResult:
     """What happened to one episode, for the summary line."""
 
     episode: Episode
-    status: str  # "transcribed", "up to date", "kept (edited by hand)"
+    status: Status
     audio_seconds: float = 0.0
     wall_seconds: float = 0.0
     cues: int = 0
@@ -133,10 +134,10 @@ def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
             "--download-audio first)"), {}, {})
     state = _read_state(folder / STATE_FILE)
     if _edited_by_hand(folder / SOURCE_FILE, state) and not force:
-        return _Plan(TranscriptionResult(episode, "kept (edited by hand)"), {}, state)
+        return _Plan(TranscriptionResult(episode, Status.KEPT_EDITED), {}, state)
     inputs = _fingerprint(episode, options)
     if not force and state.get("inputs") == inputs and (folder / SOURCE_FILE).is_file():
-        return _Plan(TranscriptionResult(episode, "up to date"), inputs, state)
+        return _Plan(TranscriptionResult(episode, Status.UP_TO_DATE), inputs, state)
     return _Plan(None, inputs, state, None if force else (folder / SOURCE_FILE, state))
 
 
@@ -150,12 +151,12 @@ def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], sec
     with episode_lock(episode.folder, "transcribe"):  # the editor saves under this lock too
         if plan.edited_since is not None and _edited_by_hand(*plan.edited_since):
             # Edited (in warcast edit, say) while Whisper ran: the person's version stays.
-            return TranscriptionResult(episode, "kept (edited by hand)")
+            return TranscriptionResult(episode, Status.KEPT_EDITED)
         from warcast.editor import UNSURE_FILE, unsure_sidecar
 
         write_atomic(episode.folder / UNSURE_FILE, unsure_sidecar(words))
         _write(episode.folder, transcript, plan.inputs, plan.state)
-    result = TranscriptionResult(episode, "transcribed", seconds, wall, len(cues))
+    result = TranscriptionResult(episode, Status.TRANSCRIBED, seconds, wall, len(cues))
     if transcript.is_empty:
         result.warnings.append(f"{episode.audio.path}: no speech found; the transcript is empty")
     return result

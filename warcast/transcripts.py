@@ -9,6 +9,7 @@ VTT stays easy to edit; :func:`read_source` carries them over to edited text wit
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import math
@@ -17,13 +18,13 @@ import textwrap
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
-from decimal import ROUND_HALF_UP, Decimal
 from difflib import SequenceMatcher
 from itertools import groupby, pairwise
 from pathlib import Path
 from typing import NamedTuple
 
 from warcast.errors import TranscriptError
+from warcast.timecode import clock, ms, parse_stamp, stamp
 
 JSON_VERSION = "1.0.0"
 EDIT_NOTE = """\
@@ -34,7 +35,6 @@ Start a cue's text with <v Name> to say who speaks.
 A blank line ends a cue. Write & < > as &amp; &lt; &gt;."""
 _SENTENCE_END = re.compile(r"[.?!…][\"'”’)\]]*$")
 _CLAUSE_END = re.compile(r"[,;:–—][\"'”’)\]]*$")
-_TIME = re.compile(r"(?:(\d{2,}):)?([0-5]\d):([0-5]\d)\.(\d{3})")
 _VOICE = re.compile(r"<v(?:\.[^\s>.]+)*[ \t]+([^>]+)>")
 _TAG = re.compile(r"<[^<>]*>")
 # Whisper's word times can touch, repeat or run backwards (a word aligned to no audio frame,
@@ -275,7 +275,7 @@ def _spread(tokens: Sequence[str], start: float, end: float) -> list[Word]:
 
 def words_sidecar(transcript: Transcript) -> bytes:
     """The machine file of word timings: a JSON list per cue of ``[start, end, text]``."""
-    rows = [json.dumps([[_ms(w.start) / 1000, _ms(w.end) / 1000, w.text] for w in cue.words],
+    rows = [json.dumps([[ms(w.start) / 1000, ms(w.end) / 1000, w.text] for w in cue.words],
                        ensure_ascii=False) for cue in _spoken(transcript)]
     return ("[\n" + ",\n".join(rows) + "\n]\n" if rows else "[]\n").encode("utf-8")
 
@@ -331,7 +331,7 @@ def _note(text: str) -> str:
 def _vtt_cue(item: _Timed) -> str:
     voice = f"<v {_vtt_escape(item.cue.speaker)}>" if item.cue.speaker else ""
     lines = [_vtt_escape(line) for line in _wrap(item.cue.text)]
-    return f"{_clock(item.start)} --> {_clock(item.end)}\n{voice}" + "\n".join(lines)
+    return f"{stamp(item.start)} --> {stamp(item.end)}\n{voice}" + "\n".join(lines)
 
 
 def _vtt_escape(text: str) -> str:
@@ -412,17 +412,16 @@ def _read_block(first: int, lines: list[str], path: Path) -> tuple[int, Cue] | N
     start = _time(left.strip(), path, line)
     end = _time((right.split() or [""])[0], path, line)
     if end < start:
-        raise _error(path, line, f"the cue ends ({_clock(_ms(end))}) before it starts "
-                     f"({_clock(_ms(start))})", "Fix the times so the end comes after the start")
+        raise _error(path, line, f"the cue ends ({stamp(ms(end))}) before it starts "
+                     f"({stamp(ms(start))})", "Fix the times so the end comes after the start")
     return line, Cue(start, end, *_payload(lines[at + 1:]))
 
 
 def _time(token: str, path: Path, line: int) -> float:
-    match = _TIME.fullmatch(token)
-    if not match:
+    seconds = parse_stamp(token)
+    if seconds is None:
         raise _error(path, line, f"malformed timestamp '{token}'", _TIME_HINT)
-    hours, minutes, seconds, millis = (int(group or 0) for group in match.groups())
-    return (((hours * 60 + minutes) * 60 + seconds) * 1000 + millis) / 1000
+    return seconds
 
 
 def _payload(lines: list[str]) -> tuple[str, str | None]:
@@ -435,13 +434,13 @@ def _payload(lines: list[str]) -> tuple[str, str | None]:
 
 def _check_order(cues: list[tuple[int, Cue]], path: Path) -> None:
     for (earlier, before), (line, cue) in pairwise(cues):
-        at = _clock(_ms(cue.start))
+        at = stamp(ms(cue.start))
         if cue.start < before.start:
             raise _error(path, line, f"the cue starts at {at}, before the cue on line "
                          f"{earlier} starts", "Keep cues in time order")
         if cue.start < before.end:
             raise _error(path, line, f"the cue starts at {at}, before the cue on line "
-                         f"{earlier} ends ({_clock(_ms(before.end))}); captions must not "
+                         f"{earlier} ends ({stamp(ms(before.end))}); captions must not "
                          "overlap", f"End the earlier cue at {at} or sooner")
 
 
@@ -478,7 +477,7 @@ def render_srt(t: Transcript) -> bytes:
         label = f"{item.cue.speaker}: " if item.cue.speaker not in (None, speaker) else ""
         speaker = item.cue.speaker
         text = "\n".join(_wrap(label + item.cue.text, stretch=True))
-        blocks.append(f"{number}\n{_clock(item.start, ',')} --> {_clock(item.end, ',')}\n"
+        blocks.append(f"{number}\n{stamp(item.start, ',')} --> {stamp(item.end, ',')}\n"
                       f"{text}\n\n")
     return "".join(blocks).encode("utf-8")
 
@@ -498,48 +497,47 @@ def _segment(item: _Timed) -> dict[str, object]:
 
 def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, str]] = (),
                 links: Sequence[tuple[float, str, str]] = ()) -> bytes:
-    """A small standalone HTML page: a paragraph per speaker turn, a section per chapter, and
-    after each turn the articles (``(start, url, title)``) its passage discusses."""
+    """A small standalone HTML page (the ``transcript.html`` template): a paragraph per
+    speaker turn, a section per chapter, and after each turn the articles (``(start, url,
+    title)``) its passage discusses."""
     marks = sorted(chapters)
     starts = [start for start, _ in marks]
     spoken = _turns(_spoken(t), starts)
     related = _links_by_turn([turn[0].start for turn in spoken], links)
-    turns: dict[int, list[str]] = {}
+    turns: dict[int, list[dict[str, object]]] = {}
     for index, turn in enumerate(spoken):
         turns.setdefault(bisect_right(starts, turn[0].start) - 1, []).extend(
-            [_html_turn(turn), *related.get(index, [])])
-    body = turns.get(-1, [])
-    for index, (_, name) in enumerate(marks):
-        body += ["<section>", f"<h2>{html.escape(name)}</h2>", *turns.get(index, []),
-                 "</section>"]
-    page = ["<!DOCTYPE html>", f'<html lang="{html.escape(t.language)}">', "<head>",
-            '<meta charset="utf-8">',
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(title)}</title>", "</head>", "<body>", "<main>",
-            f"<h1>{html.escape(title)}</h1>", *body, "</main>", "</body>", "</html>"]
-    return ("\n".join(page) + "\n").encode("utf-8")
+            [_turn_entry(turn), *related.get(index, [])])
+    page = _page_template().render(
+        language=t.language, title=title, intro=turns.get(-1, []),
+        sections=[(name, turns.get(index, [])) for index, (_, name) in enumerate(marks)])
+    return page.encode("utf-8")
 
 
-def _links_by_turn(turn_starts: list[float],
-                   links: Sequence[tuple[float, str, str]]) -> dict[int, list[str]]:
-    """Each link as a "Read more" line under the turn in which its passage starts."""
-    placed: dict[int, list[str]] = {}
+@functools.cache
+def _page_template():  # type: ignore[no-untyped-def]
+    from jinja2 import Environment, PackageLoader
+
+    env = Environment(loader=PackageLoader("warcast", "templates"), autoescape=False,
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters["text"] = html.escape
+    env.filters["clock"] = clock
+    return env.get_template("transcript.html")
+
+
+def _links_by_turn(turn_starts: list[float], links: Sequence[tuple[float, str, str]]
+                   ) -> dict[int, list[dict[str, object]]]:
+    """Each link as a "Read more" entry under the turn in which its passage starts."""
+    placed: dict[int, list[dict[str, object]]] = {}
     for start, url, name in sorted(links):
         index = max(0, bisect_right(turn_starts, start) - 1)
-        placed.setdefault(index, []).append(
-            f'<p class="related">Read more: <a href="{html.escape(url)}">'
-            f"{html.escape(name)}</a></p>")
+        placed.setdefault(index, []).append({"url": url, "name": name})
     return placed if turn_starts else {}
 
 
-def _html_turn(turn: list[Cue]) -> str:
-    seconds = _ms(turn[0].start) // 1000
-    minutes, second = divmod(seconds, 60)
-    shown = f"{minutes // 60}:{minutes % 60:02d}:{second:02d}" if minutes >= 60 else (
-        f"{minutes}:{second:02d}")
-    cite = f"<cite>{html.escape(turn[0].speaker)}</cite> " if turn[0].speaker else ""
-    text = html.escape(" ".join(cue.text for cue in turn))
-    return f'<p>{cite}<time datetime="PT{seconds}S">{shown}</time> {text}</p>'
+def _turn_entry(turn: list[Cue]) -> dict[str, object]:
+    return {"speaker": turn[0].speaker, "seconds": ms(turn[0].start) // 1000,
+            "text": " ".join(cue.text for cue in turn)}
 
 
 def passages(t: Transcript, *, seconds: float = 30.0, chars: int = 600) -> list[list[Cue]]:
@@ -593,14 +591,14 @@ def _timed(cues: Sequence[Cue]) -> list[_Timed]:
     """Cues in whole milliseconds as strict players need them: each starts after the one
     before ends and lasts at least a millisecond. A cue ends by the next one's start; one
     without length is shown until then (up to :data:`FILL_MS`)."""
-    starts = [_ms(cue.start) for cue in cues]
+    starts = [ms(cue.start) for cue in cues]
     out: list[_Timed] = []
     floor = 0
     for index, cue in enumerate(cues):
         start = max(starts[index], floor)
         following = starts[index + 1] if index + 1 < len(starts) else None
         room = following is None or following > start
-        end = _ms(cue.end)
+        end = ms(cue.end)
         if end <= start:
             end = start + (FILL_MS if room else 1)
         if following is not None and room:
@@ -608,17 +606,6 @@ def _timed(cues: Sequence[Cue]) -> list[_Timed]:
         floor = max(end, start + 1)
         out.append(_Timed(start, floor, cue))
     return out
-
-
-def _ms(seconds: float) -> int:
-    """Seconds as whole milliseconds, halves rounded up, never negative."""
-    return max(0, int((Decimal(repr(float(seconds))) * 1000).to_integral_value(ROUND_HALF_UP)))
-
-
-def _clock(ms: int, separator: str = ".") -> str:
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}{separator}{rest % 1000:03d}"
 
 
 def _squash(text: str) -> str:

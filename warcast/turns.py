@@ -20,6 +20,7 @@ from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import AudioError, TranscriptError
 from warcast.lock import episode_lock, locked, show_lock
 from warcast.show import load_show
+from warcast.status import Status
 
 
 def found_turns(episode: Episode) -> tuple[tuple[float, str], ...]:
@@ -67,7 +68,7 @@ class SpeakersResult:
     """What happened to one episode's speakers, for the summary line."""
 
     episode: Episode
-    status: str   # "labelled", "kept (…)"
+    status: Status
     voices: tuple[str, ...] = ()
 
 
@@ -92,17 +93,17 @@ def find_speakers(folder: Path, selectors: tuple[str, ...] = (), *,
             yield SpeakersResult(episode, "skipped (no transcript yet: run warcast "
                                           "transcribe first)")
         elif episode.turns and not tracks:
-            yield SpeakersResult(episode, "kept ([[turns]] in episode.toml)")
+            yield SpeakersResult(episode, Status.KEPT_TURNS)
         elif _edited_by_hand(source, state) and not force:
-            yield SpeakersResult(episode, "kept (edited by hand; --force to relabel)")
+            yield SpeakersResult(episode, Status.KEPT_EDITED_FORCE)
         else:
             turns = track_turns(tracks) if tracks else found_turns(episode)
             with episode_lock(episode.folder, "speakers"):  # as the editor's save does
                 edited = _edited_by_hand(source, state) and not force  # meanwhile
                 if not edited:
                     _rewrite(episode, turns, state, show.transcribe.language)
-            yield SpeakersResult(episode, "kept (edited by hand; --force to relabel)") \
-                if edited else SpeakersResult(episode, "labelled",
+            yield SpeakersResult(episode, Status.KEPT_EDITED_FORCE) \
+                if edited else SpeakersResult(episode, Status.LABELLED,
                                               tuple(dict.fromkeys(n for _, n in turns)))
 
 

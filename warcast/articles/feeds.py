@@ -14,16 +14,13 @@ from typing import TYPE_CHECKING
 
 from warcast.articles.article import Draft, Reading, source_error
 from warcast.articles.text import excerpt, one_line
+from warcast.xmlns import URIS, subset
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
-ATOM = "http://www.w3.org/2005/Atom"
-NAMESPACES = {
-    "atom": ATOM,
-    "content": "http://purl.org/rss/1.0/modules/content/",
-    "dc": "http://purl.org/dc/elements/1.1/",
-}
+ATOM = URIS["atom"]
+NAMESPACES = subset("atom", "content", "dc")
 
 RSS_FIELDS: dict[str, tuple[str, ...]] = {
     "title": ("title",),

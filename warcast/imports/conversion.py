@@ -12,11 +12,11 @@ import re
 from pathlib import Path
 
 from warcast.errors import TranscriptError
+from warcast.timecode import SRT_STAMP
 from warcast.transcripts import Transcript, Word, cues_from_words, read_source
 
 #: Transcript types that carry times, best first: the one to turn into transcript.vtt.
 TIMED_TYPES = ("text/vtt", "application/x-subrip", "application/srt", "application/json")
-_SRT_TIME = re.compile(r"(\d{1,2}:\d{2}:\d{2}),(\d{3})")
 
 
 def transcript_from(data: bytes, media_type: str, language: str) -> Transcript | None:
@@ -40,7 +40,7 @@ def _srt_as_vtt(data: bytes) -> bytes:
         if lines and lines[0].strip().isdigit():
             lines = lines[1:]
         if lines:
-            lines[0] = _SRT_TIME.sub(r"\1.\2", lines[0])
+            lines[0] = SRT_STAMP.sub(r"\1.\2", lines[0])
             blocks.append("\n".join(lines))
     return ("WEBVTT\n\n" + "\n\n".join(blocks) + "\n").encode("utf-8")
 

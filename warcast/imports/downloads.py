@@ -7,21 +7,22 @@ of a long back catalog stays quick; what could not be fetched is kept as a link 
 
 from __future__ import annotations
 
-import http.client
 import os
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from warcast.errors import FeedError
 from warcast.files import write_atomic
-from warcast.validation.reading import USER_AGENT, http_get
+from warcast.validation.reading import http_get
+from warcast.web import Refused, response_to
+
+if TYPE_CHECKING:
+    import httpx
 
 TIMEOUT = 20.0
-BLOCK = 1 << 16
 
 
 class Fetcher:
@@ -40,7 +41,7 @@ class Fetcher:
         try:
             data = http_get(url, limit=limit, timeout=self.timeout)
         except FeedError as exc:
-            if not isinstance(exc.__cause__, urllib.error.HTTPError):   # the host, not the file
+            if not isinstance(exc, Refused):   # the host, not the file
                 self.unreachable.add(host)
             return None
         return data if len(data) <= limit else None
@@ -79,33 +80,30 @@ def _fetch(url: str, target: Path, part: Path, expected: int, timeout: float,
     validator_file = part.with_name(part.name + ".etag")
     validator = validator_file.read_text(encoding="utf-8") if validator_file.is_file() else ""
     have = part.stat().st_size if part.exists() and validator else 0
-    headers = {"User-Agent": USER_AGENT}
+    headers = {}
     if have:
         headers["Range"] = f"bytes={have}-"
         if not validator.startswith(_SIZE_ONLY):
             headers["If-Range"] = validator
-    request = urllib.request.Request(url, headers=headers)
+    total = 0
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
+        with response_to(url, timeout=timeout, headers=headers, failed="download stopped",
+                         hint="Run the import again to resume it") as response:
             total, start = _extent(response)
-            if response.status == 206 and (start != have or not _same_file(validator, total)):
+            if response.status_code == 206 and (start != have
+                                                or not _same_file(validator, total)):
                 raise _StartOver
-            if response.status != 206:
+            if response.status_code != 206:
                 have = 0   # the whole file (again): it changed, or Range is not supported
                 write_atomic(validator_file, _validator(response, total).encode())
             _write_body(response, part, have, total or expected, progress)
-    except urllib.error.HTTPError as exc:
-        if exc.code == 416 and have:
-            extent = (exc.headers.get("Content-Range") or "").rpartition("/")[2]
-            total = int(extent) if extent.isdigit() else 0
-            if total != have or not _same_file(validator, total):
-                raise _StartOver from None
-        else:
-            raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise FeedError(f"{url}: download stopped ({reason})",
-                        hint="Run the import again to resume it") from None
+    except Refused as exc:
+        if exc.status != 416 or not have:
+            raise
+        extent = (exc.headers.get("content-range") or "").rpartition("/")[2]
+        total = int(extent) if extent.isdigit() else 0
+        if total != have or not _same_file(validator, total):
+            raise _StartOver from None
     size = part.stat().st_size
     if total and size > total:
         raise _StartOver
@@ -122,7 +120,7 @@ def _fetch(url: str, target: Path, part: Path, expected: int, timeout: float,
 _SIZE_ONLY = "size:"
 
 
-def _validator(response: http.client.HTTPResponse, total: int) -> str:
+def _validator(response: httpx.Response, total: int) -> str:
     """What identifies this version of the file for a later resume: its ETag or
     Last-Modified, else only its size (checked against the server's count then); empty when
     there is nothing to tell versions apart (never resumed)."""
@@ -135,11 +133,11 @@ def _same_file(validator: str, total: int) -> bool:
     return not validator.startswith(_SIZE_ONLY) or validator == f"{_SIZE_ONLY}{total}"
 
 
-def _write_body(response: http.client.HTTPResponse, part: Path, have: int, total: int,
+def _write_body(response: httpx.Response, part: Path, have: int, total: int,
                 progress: Callable[[int, int], None] | None) -> None:
     with part.open("ab" if have else "wb") as handle:
         done = have
-        while block := response.read(BLOCK):
+        for block in response.iter_raw():
             handle.write(block)
             done += len(block)
             if progress:
@@ -153,10 +151,10 @@ def _discard(part: Path) -> None:
     part.with_name(part.name + ".etag").unlink(missing_ok=True)
 
 
-def _extent(response: http.client.HTTPResponse) -> tuple[int, int]:
+def _extent(response: httpx.Response) -> tuple[int, int]:
     """The full file size the server announces (0 when it does not say) and where the body
     starts in the file."""
-    if response.status == 206:
+    if response.status_code == 206:
         found = re.fullmatch(r"\s*bytes\s+(\d+)-\d+/(\d+|\*)\s*",
                              response.headers.get("Content-Range", ""))
         if not found:

@@ -13,29 +13,14 @@ from typing import TYPE_CHECKING
 from warcast.errors import FeedError
 from warcast.imports.model import Notices
 from warcast.validation.repair import USUAL_NAMESPACES, parse_repaired
+from warcast.xmlns import LEGACY_PODCAST, PREFIXES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-#: Namespace URIs feeds use, lower case without a trailing slash, and the prefix warcast reads
-#: them as. The Podcasting 2.0 namespace was first published under its GitHub address.
-NAMESPACE_PREFIXES = {
-    "http://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "https://www.itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "http://itunes.com/dtds/podcast-1.0.dtd": "itunes",
-    "https://podcastindex.org/namespace/1.0": "podcast",
-    "http://podcastindex.org/namespace/1.0": "podcast",
-    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md": "podcast",
-    "http://purl.org/rss/1.0/modules/content": "content",
-    "http://www.w3.org/2005/atom": "atom",
-    "http://podlove.org/simple-chapters": "psc",
-    "http://search.yahoo.com/mrss": "media",
-    "http://www.google.com/schemas/play-podcasts/1.0": "googleplay",
-}
-LEGACY_PODCAST_NAMESPACES = {
-    "https://github.com/podcastindex-org/podcast-namespace/blob/main/docs/1.0.md",
-    "http://podcastindex.org/namespace/1.0",
-}
+#: Namespace URIs feeds use (lower case, no trailing slash) and the prefix warcast reads them as.
+NAMESPACE_PREFIXES = PREFIXES
+LEGACY_PODCAST_NAMESPACES = LEGACY_PODCAST
 
 
 

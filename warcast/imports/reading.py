@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
@@ -142,6 +143,25 @@ def kept_as_written(reader: _Reader, parent: _Element) -> str:
         parts.append(etree.tostring(element, encoding="unicode").replace(
             f' xmlns:podcast="{canonical}"', ""))
     return "\n".join(parts)
+
+
+#: SourceEpisode fields read from an item's elements: field -> (elements, the first with text
+#: wins; converter of that text, given the reader, where the item is and the show).
+_Converter = Callable[["_Reader", str, str, SourceShow], object]
+ITEM_FIELDS: dict[str, tuple[tuple[str, ...], _Converter]] = {
+    "type": (("itunes:episodeType",), lambda reader, text, where, show: reader._choice(
+        text.lower(), EPISODE_TYPES, "full", "itunes:episodeType", where)),
+    "number": (("itunes:episode", "podcast:episode"),
+               lambda reader, text, where, show: reader._number(text, "episode number", where)),
+    "season": (("itunes:season", "podcast:season"),
+               lambda reader, text, where, show: reader._number(text, "season", where)),
+    "explicit": (("itunes:explicit",), lambda reader, text, where, show: reader._explicit(
+        text, where, show.explicit) if text else None),
+    "block": (("itunes:block",), lambda reader, text, where, show: text.lower() == "yes"),
+    "summary": (("itunes:subtitle",),
+                lambda reader, text, where, show: values.plain(text)[0][:255]),
+    "keywords": (("itunes:keywords",), lambda reader, text, where, show: _keywords(text)),
+}
 
 
 class _Reader:
@@ -406,25 +426,19 @@ class _Reader:
         notes = self._notes(item, where)
         image = self.child(item, "itunes:image")
         hosts = {p["name"] for p in show.hosts}
+        mapped = {name: convert(self, next((text for text in (self.text(item, element)
+                                                              for element in elements) if text),
+                                           ""), where, show)
+                  for name, (elements, convert) in ITEM_FIELDS.items()}
         return SourceEpisode(
             where=where, guid=guid, title=title, published=published, audio_url=url,
             audio_type=media_type, audio_bytes=length, duration=seconds, dated=dated,
-            type=self._choice(self.text(item, "itunes:episodeType").lower(), EPISODE_TYPES,
-                              "full", "itunes:episodeType", where),
-            number=self._number(self.text(item, "itunes:episode")
-                               or self.text(item, "podcast:episode"), "episode number", where),
-            season=self._number(self.text(item, "itunes:season")
-                               or self.text(item, "podcast:season"), "season", where),
+            **mapped,
             season_name=(self.child(item, "podcast:season").get("name") or None)
             if self.child(item, "podcast:season") is not None else None,
-            explicit=self._explicit(self.text(item, "itunes:explicit"), where, show.explicit)
-            if self.text(item, "itunes:explicit") else None,
-            block=self.text(item, "itunes:block").lower() == "yes",
             feed_xml=kept_as_written(self, item),
-            summary=values.plain(self.text(item, "itunes:subtitle"))[0][:255],
             itunes_title=apple_title if apple_title and apple_title != title else None,
             notes_html=notes,
-            keywords=_keywords(self.text(item, "itunes:keywords")),
             persons=tuple(p for p in self._persons(item, where) if p["name"] not in hosts),
             chapters=tuple(self._simple_chapters(item, where)),
             chapters_url=self._chapters_url(item, where),

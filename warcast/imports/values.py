@@ -12,6 +12,8 @@ import html
 import re
 from urllib.parse import quote, urljoin, urlsplit
 
+from warcast.timecode import parse_duration
+
 #: itunes:explicit as written over the years: Apple's current true/false, the older yes/no,
 #: and "clean" (which Apple read as "not explicit").
 EXPLICIT_VALUES = {"true": True, "yes": True, "explicit": True, "1": True,
@@ -21,10 +23,6 @@ _TAG = re.compile(r"</?[a-zA-Z][^<>]*>")
 _TITLE_TAG = re.compile(r"</?(?:a|abbr|b|big|br|cite|code|del|em|font|i|ins|mark|p|q|s|"
                         r"small|span|strike|strong|sub|sup|u)(?:\s[^<>]*)?/?>", re.IGNORECASE)
 _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-_CLOCK = re.compile(r"(?:(\d+):)?(\d+):(\d{1,2}(?:[.,]\d+)?)")
-_NUMBER = r"(\d+(?:\.\d+)?)"
-_UNITS = re.compile(rf"(?:{_NUMBER}\s*h(?:ours?|rs?)?)?\s*(?:{_NUMBER}\s*m(?:in(?:utes?|s)?)?)?"
-                    rf"\s*(?:{_NUMBER}\s*s(?:ec(?:onds?|s)?)?)?", re.IGNORECASE)
 _ISO_DURATION = re.compile(r"P(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)",
                            re.IGNORECASE)
 _DATE_FORMATS = ("%d %b %Y %H:%M:%S %z", "%d %B %Y %H:%M:%S %z", "%a, %d %b %Y %H:%M %z",
@@ -45,7 +43,7 @@ def duration(text: str | None) -> float | None:
     if not value or len(value) > 40:
         return None
     try:
-        seconds = _duration(value)
+        seconds = parse_duration(value)
     except (OverflowError, ValueError):
         return None
     return seconds if seconds is not None and 0 <= seconds <= MAX_SECONDS else None
@@ -58,23 +56,6 @@ def whole(text: str | None) -> int | None:
         return None
     number = int(value.split(".")[0])
     return number if 1 <= number <= MAX_WHOLE else None
-
-
-def _duration(value: str) -> float | None:
-    if re.fullmatch(r"\d+(?:[.,]\d+)?", value):
-        return float(value.replace(",", "."))
-    clock = _CLOCK.fullmatch(value)
-    if clock:
-        hours, minutes, seconds = clock.groups()
-        if float(seconds.replace(",", ".")) >= 60 or (hours is not None and int(minutes) >= 60):
-            return None
-        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds.replace(",", "."))
-    for pattern in (_ISO_DURATION, _UNITS):
-        found = pattern.fullmatch(value)
-        if found and any(found.groups()):
-            hours, minutes, seconds = (float(part or 0) for part in found.groups())
-            return hours * 3600 + minutes * 60 + seconds
-    return None
 
 
 def date(text: str | None) -> dt.datetime | None:

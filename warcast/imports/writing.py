@@ -12,15 +12,16 @@ import json
 import re
 from pathlib import Path
 
-from warcast.files import toml_string
+from warcast.files import noted, readable, toml_bytes
 from warcast.imports.model import SourceEpisode, SourceShow
 
 STATE_FILE = ".imported.json"
-_HEADER = """\
-# Imported by `warcast import` (show.toml names the feed).
-# Edit freely: a later import leaves an edited episode alone (and says so); --force replaces it.
-# guid and audio_url are what podcast apps know this episode by: never change them.
-"""
+_HEADER = (
+    "Imported by `warcast import` (show.toml names the feed).",
+    "Edit freely: a later import leaves an edited episode alone (and says so); --force "
+    "replaces it.",
+    "guid and audio_url are what podcast apps know this episode by: never change them.",
+)
 
 
 def episode_toml(episode: SourceEpisode, *, chapters: list[dict[str, object]],
@@ -28,104 +29,91 @@ def episode_toml(episode: SourceEpisode, *, chapters: list[dict[str, object]],
     """episode.toml for an imported item. ``chapters`` were read from the feed or fetched
     (else ``chapters_url`` stays a link); ``transcripts`` says a transcript.vtt was made (else
     the feed's transcripts stay links); ``image`` and ``audio`` are downloaded files."""
-    lines = [_HEADER.rstrip("\n"),
-             f"title = {toml_string(episode.title)}",
-             f"guid = {toml_string(episode.guid)}",
-             f"published = {episode.published.isoformat()}",
-             f'type = "{episode.type}"']
-    lines += [f"number = {episode.number}"] if episode.number else []
-    lines += [f"season = {episode.season}"] if episode.season else []
-    lines += [f"season_name = {toml_string(episode.season_name)}"] if episode.season_name else []
+    unknown = "unknown: the old feed did not say"
+    entries: list[tuple[str | None, object]] = [(None, line) for line in _HEADER]
+    entries += [("title", episode.title), ("guid", episode.guid),
+                ("published", episode.published), ("type", episode.type)]
+    entries += _present(number=episode.number, season=episode.season,
+                        season_name=episode.season_name)
     if episode.explicit is not None:
-        lines.append(f"explicit = {str(episode.explicit).lower()}")
-    lines += ["block = true"] if episode.block else []
-    lines += ["members_only = true   # imported from a private feed"] \
-        if episode.members_only else []
-    lines.append(f"summary = {toml_string(episode.summary)}")
-    lines.append(f"keywords = [{', '.join(toml_string(k) for k in episode.keywords)}]")
-    lines.append(f"audio_url = {toml_string(episode.audio_url)}")
-    lines.append(f"audio_type = {toml_string(episode.audio_type)}")
-    lines.append(f"audio_bytes = {episode.audio_bytes}"
-                 + ("" if episode.audio_bytes else "   # unknown: the old feed did not say"))
-    lines.append(f"duration = {_seconds(episode.duration)}"
-                 + ("" if episode.duration else "   # unknown: the old feed did not say"))
-    lines += [f"audio = {toml_string(audio)}   # downloaded copy (the feed keeps audio_url)"] \
-        if audio else []
-    lines += [f"image = {toml_string(image)}"] if image else []
+        entries.append(("explicit", episode.explicit))
+    entries += _present(block=episode.block or None)
+    if episode.members_only:
+        entries.append(("members_only", noted(True, "imported from a private feed")))
+    entries += [("summary", episode.summary), ("keywords", list(episode.keywords)),
+                ("audio_url", episode.audio_url), ("audio_type", episode.audio_type),
+                ("audio_bytes", episode.audio_bytes if episode.audio_bytes
+                 else noted(episode.audio_bytes, unknown)),
+                ("duration", _seconds(episode.duration) if episode.duration
+                 else noted(_seconds(episode.duration), unknown))]
+    if audio:
+        entries.append(("audio", noted(audio, "downloaded copy (the feed keeps audio_url)")))
+    entries += _present(image=image)
     if not image and episode.image_url:
-        lines.append(f"image_url = {toml_string(episode.image_url)}   # artwork on the old host")
+        entries.append(("image_url", noted(episode.image_url, "artwork on the old host")))
     if episode.itunes_title:
-        lines.append(f"itunes_title = {toml_string(episode.itunes_title)}   # what Apple shows")
-    if episode.feed_xml:
-        lines.append("# Podcasting 2.0 elements of the old feed, published as written")
-        lines.append(f"feed_xml = {toml_multiline(episode.feed_xml)}")
+        entries.append(("itunes_title", noted(episode.itunes_title, "what Apple shows")))
+    entries += _feed_xml(episode.feed_xml)
     if not chapters and episode.chapters_url:
-        lines.append(f"chapters_url = {toml_string(episode.chapters_url)}")
-    for person in episode.persons:
-        lines += ["", "[[guests]]"] + [f"{key} = {toml_string(value)}"
-                                       for key, value in person.items()]
-    for chapter in chapters:
-        lines += ["", "[[chapters]]"] + [
-            f"{key} = {_seconds(value) if key == 'start' else toml_string(str(value))}"
-            for key, value in chapter.items()]
+        entries.append(("chapters_url", episode.chapters_url))
+    entries += _tables("guests", [dict(person) for person in episode.persons])
+    entries += _tables("chapters", [
+        {key: _seconds(value) if key == "start" else str(value) for key, value in c.items()}
+        for c in chapters])
     if not transcripts:
-        for link in episode.transcripts:
-            lines += ["", "[[transcripts]]"] + [f"{key} = {toml_string(value)}"
-                                                for key, value in link.items()]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        entries += _tables("transcripts", [dict(link) for link in episode.transcripts])
+    return toml_bytes(entries)
 
 
-def toml_multiline(value: str) -> str:
-    """A TOML multi-line literal string (readable XML), or a basic string when it cannot be."""
-    if "'''" in value or any(ord(c) < 32 and c not in "\n\t" for c in value) or \
-            value.endswith("'"):
-        return toml_string(value)
-    return "'''\n" + value + "'''"
+def _present(**values: object) -> list[tuple[str | None, object]]:
+    """The entries whose value is given (not None, not empty)."""
+    return [(key, value) for key, value in values.items() if value not in (None, "", 0)]
 
 
-def _seconds(value: object) -> str:
+def _feed_xml(xml: str | None) -> list[tuple[str | None, object]]:
+    if not xml:
+        return []
+    return [(None, "Podcasting 2.0 elements of the old feed, published as written"),
+            ("feed_xml", readable(xml))]
+
+
+def _tables(key: str, rows: list[dict[str, object]]) -> list[tuple[str | None, object]]:
+    return [(key, rows)] if rows else []
+
+
+def _seconds(value: object) -> int | float:
     number = round(float(value), 3)  # type: ignore[arg-type]
-    return str(int(number)) if number == int(number) else str(number)
+    return int(number) if number == int(number) else number
 
 
 def show_toml(show: SourceShow, source: str, *, base_url: str, cover: str, email: str,
               guid: str | None, guid_note: str = "") -> bytes:
     """show.toml for an imported show, every value taken from the old feed."""
-    lines = [
-        f"# Show settings, imported by `warcast import` from {source}. Edit freely.",
-        f"title = {toml_string(show.title)}",
-        f"description = {toml_string(show.description)}",
-        f"author = {toml_string(show.author)}",
-        f"language = {toml_string(show.language)}",
-        f"explicit = {str(show.explicit).lower()}",
-        f'type = "{show.type}"',
-        f"cover = {toml_string(cover)}",
-        f"base_url = {toml_string(base_url)}",
-        "# When the old host lets you, set its feed's itunes:new-feed-url to this show's feed",
-        "# (base_url/feed.xml) and redirect it there (HTTP 301): apps then follow the move.",
-        "# new_feed_url = \"https://example.org/next-home/feed.xml\"   # only if it moves again",
+    entries: list[tuple[str | None, object]] = [
+        (None, f"Show settings, imported by `warcast import` from {source}. Edit freely."),
+        ("title", show.title), ("description", show.description), ("author", show.author),
+        ("language", show.language), ("explicit", show.explicit), ("type", show.type),
+        ("cover", cover), ("base_url", base_url),
+        (None, "When the old host lets you, set its feed's itunes:new-feed-url to this show's "
+               "feed"),
+        (None, "(base_url/feed.xml) and redirect it there (HTTP 301): apps then follow the "
+               "move."),
+        (None, 'new_feed_url = "https://example.org/next-home/feed.xml"   # only if it moves '
+               "again"),
     ]
-    lines += [f"copyright = {toml_string(show.copyright)}"] if show.copyright else []
-    lines += [f'medium = "{show.medium}"', f"locked = {str(show.locked).lower()}"]
+    entries += _present(copyright=show.copyright)
+    entries += [("medium", show.medium), ("locked", show.locked)]
     if guid:
-        lines.append(f"guid = {toml_string(guid)}   # podcast:guid {guid_note}: never change it")
-    lines += ["complete = true"] if show.complete else []
-    lines += ["block = true"] if show.block else []
-    lines.append(f"keywords = [{', '.join(toml_string(k) for k in show.keywords)}]")
-    if show.feed_xml:
-        lines.append("# Podcasting 2.0 elements of the old feed, published as written")
-        lines.append(f"feed_xml = {toml_multiline(show.feed_xml)}")
-    lines += ["", "[owner]", f"name = {toml_string(show.owner_name)}",
-              f"email = {toml_string(email)}"]
-    for name, sub in show.categories:
-        lines += ["", "[[categories]]", f"category = {toml_string(name)}"]
-        lines += [f"subcategory = {toml_string(sub)}"] if sub else []
-    for url, text in show.funding:
-        lines += ["", "[[funding]]", f"url = {toml_string(url)}", f"text = {toml_string(text)}"]
-    for host in show.hosts:
-        lines += ["", "[[hosts]]"] + [f"{key} = {toml_string(value)}"
-                                      for key, value in host.items()]
-    return ("\n".join(lines) + "\n").encode("utf-8")
+        entries.append(("guid", noted(guid, f"podcast:guid {guid_note}: never change it")))
+    entries += _present(complete=show.complete or None, block=show.block or None)
+    entries.append(("keywords", list(show.keywords)))
+    entries += _feed_xml(show.feed_xml)
+    entries.append(("owner", {"name": show.owner_name, "email": email}))
+    entries += _tables("categories", [{"category": name, **({"subcategory": sub} if sub else {})}
+                                      for name, sub in show.categories])
+    entries += _tables("funding", [{"url": url, "text": text} for url, text in show.funding])
+    entries += _tables("hosts", [dict(host) for host in show.hosts])
+    return toml_bytes(entries)
 
 
 def item_digest(episode: SourceEpisode) -> str:

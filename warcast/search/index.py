@@ -136,6 +136,12 @@ class Hit:
     kind: str
     approximate: bool = False   # found through misheard words, not the words typed
 
+    @property
+    def plain_snippet(self) -> str:
+        """The snippet for a terminal: the matches in *asterisks*, text unescaped."""
+        text = re.sub(r"</?mark>", "*", self.snippet)
+        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
     def as_json(self) -> dict[str, object]:
         return {"episode": self.episode, "title": self.title, "start": self.start,
                 "end": self.end, "speaker": self.speaker, "snippet": self.snippet,

@@ -7,22 +7,18 @@ well-formed XML, an Atom or RSS 1.0 feed. Nothing here judges the feed's content
 
 from __future__ import annotations
 
-import http.client
 import re
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from warcast import __version__
 from warcast.errors import FeedError
 from warcast.validation.rules import NAMESPACES
+from warcast.web import get
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
-USER_AGENT = f"warcast/{__version__}"
 _ENTITY_DECLARATION = re.compile(rb"<!DOCTYPE[^>\[]*\[[^\]]*<!ENTITY", re.IGNORECASE)
 UNDECLARED_PREFIX = re.compile(r"Namespace prefix (\S+) (?:on|for) \S+ is not defined")
 
@@ -78,36 +74,8 @@ def http_get(url: str, *, limit: int, timeout: float) -> bytes:
 
 def http_get_at(url: str, *, limit: int, timeout: float) -> tuple[bytes, str]:
     """:func:`http_get`, and the URL the body came from after redirects."""
-    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            data = response.read(limit + 1)
-            headers = response.headers
-            final = response.geturl() or url
-    except urllib.error.HTTPError as exc:
-        raise FeedError(f"{url}: the server answered {exc.code} {exc.reason}") from exc
-    except (urllib.error.URLError, http.client.HTTPException, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise FeedError(
-            f"{url}: cannot be reached ({reason})", hint="Check the URL and your connection"
-        ) from exc
-    declared = headers.get("Content-Length", "")
-    if declared.isdigit() and len(data) < int(declared) <= limit:
-        raise FeedError(f"{url}: the download stopped after {len(data):,} of {int(declared):,} "
-                        "bytes", hint="Try again")
-    if headers.get("Content-Encoding", "").lower() in ("gzip", "x-gzip"):
-        data = _gunzip(data, limit, url)
-    return _utf8_from_charset(data, headers.get_content_charset()), final
-
-
-def _gunzip(data: bytes, limit: int, url: str) -> bytes:
-    """A gzip body some servers send unasked, unpacked to at most ``limit + 1`` bytes."""
-    import zlib
-
-    try:
-        return zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, limit + 1)
-    except zlib.error as exc:
-        raise FeedError(f"{url}: the gzip body cannot be unpacked ({exc})") from None
+    body = get(url, limit=limit, timeout=timeout)
+    return _utf8_from_charset(body.data, body.charset), body.url
 
 
 def _utf8_from_charset(data: bytes, charset: str | None) -> bytes:

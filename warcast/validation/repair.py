@@ -13,20 +13,13 @@ from typing import TYPE_CHECKING
 
 from warcast.errors import FeedError
 from warcast.validation.reading import UNDECLARED_PREFIX, parse_feed
-from warcast.validation.rules import NAMESPACES
+from warcast.xmlns import URIS
 
 if TYPE_CHECKING:
     from lxml.etree import _Element
 
 #: What an undeclared prefix most likely meant (feeds that forgot the xmlns declaration).
-USUAL_NAMESPACES = {
-    **NAMESPACES,
-    "psc": "http://podlove.org/simple-chapters",
-    "media": "http://search.yahoo.com/mrss/",
-    "googleplay": "http://www.google.com/schemas/play-podcasts/1.0",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "sy": "http://purl.org/rss/1.0/modules/syndication/",
-}
+USUAL_NAMESPACES = URIS
 
 _RSS_START = re.compile(rb"<rss(?=[\s/>])")
 _USERLAND = re.compile(rb'\s+xmlns\s*=\s*["\']http://backend\.userland\.com/rss2/?["\']')

@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from warcast.audio import MEDIA_TYPES
 from warcast.validation.findings import ERROR, WARNING
+from warcast.xmlns import PODCAST_LEGACY, RULE_PREFIXES, URIS, subset
 
 #: A required element: element name, rule set, level when missing, what to do.
 Requirement = tuple[str, str, str, str]
@@ -19,16 +20,11 @@ Limit = tuple[str, int, str, str, str]
 #: Allowed values (an enumeration or a pattern), rule set, how to say what is wanted.
 ValueRule = tuple[tuple[str, ...] | re.Pattern[str], str, str]
 
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-PODCAST_LEGACY_NS = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-ATOM_NS = "http://www.w3.org/2005/Atom"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+PODCAST_NS = URIS["podcast"]
+PODCAST_LEGACY_NS = PODCAST_LEGACY
 
 #: The namespaces the rules look in, by the prefix that messages use for them.
-NAMESPACES: dict[str, str] = {
-    "itunes": ITUNES_NS, "podcast": PODCAST_NS, "atom": ATOM_NS, "content": CONTENT_NS,
-}
+NAMESPACES: dict[str, str] = subset(*RULE_PREFIXES)
 #: Namespaces PSP-1 requires to be declared on ``<rss>``.
 PSP1_NAMESPACES = ("itunes", "podcast", "atom")
 #: The rule set an element belongs to, by its prefix (no prefix: RSS).
