@@ -66,6 +66,8 @@ class EpisodeCase:
     paragraphs: tuple[Paragraph, ...]
     episode_links: dict[str, tuple[int, float]]
     """url → (grade, time of its first paragraph)."""
+    names: tuple[str, ...] = ()
+    """The episode's glossary, derived from the articles of both sets (glossary.py)."""
 
 
 def articles(name: str = "ours") -> tuple[list[Article], dict[str, str]]:
@@ -155,7 +157,8 @@ def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], 
     notes = " ".join([meta.get("summary", ""), *meta.get("keywords", [])])
     weight = Counter(clusters[e["url"]] for e in label["episode_links"] for _ in range(e["grade"]))
     topic = min(weight, key=lambda c: (-weight[c], c))
-    return EpisodeCase(name, topic, meta["title"], notes, transcript, paragraphs, links)
+    return EpisodeCase(name, topic, meta["title"], notes, transcript, paragraphs, links,
+                       glossary(show, name))
 
 
 def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RESULTS
@@ -184,6 +187,24 @@ def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RES
     return words
 
 
+def glossary(folder: Path, name: str) -> tuple[str, ...]:
+    """The glossary ``warcast`` derives for an episode when the articles of both sets are
+    imported (the show's own glossary terms first, then hosts, guests and the articles'
+    names): what the linker may use as evidence."""
+    from warcast.episodes import load_episodes
+    from warcast.glossary import glossary_for
+    from warcast.show import load_show
+
+    show = load_show(folder)
+    episode = next(e for e in load_episodes(show) if e.folder.name == name)
+    return glossary_for(show, episode, _texts(tuple(SETS))).terms
+
+
+def _texts(names: tuple[str, ...]) -> list[str]:
+    return [" \n".join([a.title, a.dek, a.body, ", ".join(a.tags), ", ".join(a.authors)])
+            for name in names for a in articles(name)[0]]
+
+
 def _derived_glossary(show, name: str) -> tuple[str, ...]:
     """The terms ``warcast transcribe`` gives Whisper for an episode of a show whose articles
     were imported and that has no glossary file: hosts, guests, then names from the articles."""
@@ -191,9 +212,7 @@ def _derived_glossary(show, name: str) -> tuple[str, ...]:
     from warcast.glossary import glossary_for
 
     episode = next(e for e in load_episodes(show) if e.folder.name == name)
-    texts = [" \n".join([a.title, a.dek, a.body, ", ".join(a.tags), ", ".join(a.authors)])
-             for a in articles("other")[0]]
-    return glossary_for(show, episode, texts).terms
+    return glossary_for(show, episode, _texts(("other",))).terms
 
 
 def _guests(folder: Path) -> tuple[str, ...]:
