@@ -12,7 +12,8 @@ are the honest ones; the figures at the threshold fitted on all eight are report
 them. The alternatives the method was chosen against are scored the same way, and so is the
 embedding contender when ``--embedding`` names its model folder (minilm.py). A speed benchmark
 (speed.py) links 1,000 synthetic episodes against 10,000 synthetic articles. Results go to
-bench/results/linking.json and linking.md.
+bench/results/linking.json and linking.md. Last, topics.py scores both sets leaving whole topics
+out and then the held-out topics (bench/results/linking-topics.json and .md).
 """
 
 from __future__ import annotations
@@ -230,6 +231,10 @@ def run(*, quick: bool = False, variants: bool = True, speed: bool = True,
         report["speed"] = run_speed(quick)
     json_path, md_path = write(report)
     log(f"wrote {json_path} and {md_path}")
+    import topics  # both sets, whole topics left out, then the held-out topics
+
+    chosen = {name: topics.VARIANTS[name] for name in topics.FINAL}
+    log(f"wrote {topics.write(topics.run(final=True, variants=chosen))}")
     return json_path, md_path
 
 
