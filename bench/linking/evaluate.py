@@ -266,8 +266,8 @@ def run_all(no_variants: bool = False, embedding: Path | None = None) -> dict[st
                         for s in corpus.SETUPS},
         "seconds": round(time.perf_counter() - started, 1)}
     if abs(calibrated - DEFAULT.threshold) > 0.05:
-        log(f"note: the calibrated threshold is {calibrated}, LinkSettings has "
-            f"{DEFAULT.threshold}")
+        log(f"note: the threshold calibrated on this set alone is {calibrated}; LinkSettings "
+            f"has {DEFAULT.threshold}, calibrated on both sets' tuning topics (topics.py)")
     return report
 
 
