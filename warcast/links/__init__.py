@@ -9,8 +9,9 @@ calibrated on ``bench/linking``, where a wrong link costs more than a missing on
 Members-only articles are linked like the others; showing only their title and dek is the
 caller's business.
 
-The method, chosen by measurement (``bench/linking/evaluate.py``, results in
-``bench/results/linking.md``):
+The method, chosen by measurement (``bench/linking/evaluate.py`` on the first labelled set,
+``bench/linking/topics.py`` on two sets with whole topics left out; results in
+``bench/results/linking.md`` and ``linking-topics.md``):
 
 1. The transcript is cut into 30-second windows of whole cues every 15 seconds
    (:mod:`~warcast.links.passages`); minute-long windows rank as well but stretch links over
@@ -31,6 +32,10 @@ The method, chosen by measurement (``bench/linking/evaluate.py``, results in
 
 ``title`` and ``notes`` of :meth:`Linker.link` are accepted for callers but change nothing:
 favouring articles that match them gained nothing on the set (measured at 0.1, 0.25, 0.5).
+Three options were measured with topics left out and are off because each did worse there:
+scores set against each article's level over the episode (:attr:`LinkSettings.background`),
+length normalization by distinct terms (:attr:`Weighting.pivot`) and the episode's glossary
+names weighing more (``names``, :attr:`LinkSettings.glossary_weight`).
 
 Links are a pure function of the transcript, the articles and the settings, in a fixed
 order (ties broken by URL): :meth:`Linker.cache_key` hashes exactly those, so a caller can
