@@ -151,9 +151,9 @@ def markdown(report: dict[str, Any]) -> str:
     """The report as Markdown: per setup and variant, pooled and worst fold; held-out topics."""
     lines = ["# Linking with whole topics left out", "",
              f"Held-out topics (never tuned on): {', '.join(report['held_out_topics'])}. "
-             "Tuning pool: the other 13 topics (12 of the first set's clusters that episodes "
-             "discuss, 5 of the second set's; the first set's arctic and cyber-hybrid articles "
-             "are distractors only). Each cell: pooled over the folds / worst fold.", "",
+             "Tuning pool: the other 13 topics (8 of the first set's clusters, one per episode: "
+             "the cluster its episode links weigh most; 5 of the second set's). Each cell: "
+             "pooled over the folds / worst fold.", "",
              "| setup | variant | " + " | ".join(LABELS.values()) + " |",
              "|---|---|" + "---|" * len(LABELS)]
     for row in report["results"]:
