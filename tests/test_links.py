@@ -193,3 +193,98 @@ def test_passages_are_windows_of_whole_cues() -> None:
 def test_empty_transcript_and_empty_archive_link_nothing(articles: list[Article]) -> None:
     assert Linker(articles).link(Transcript(())) == []
     assert Linker([]).link(transcript(ICJ)) == []
+
+
+# The second set (bench/linking/other): other writers, article lengths (100-word briefs to
+# 760-word features) and styles, episodes of other shows.
+OTHER = SET / "other"
+
+
+def other_paragraph(episode: str, index: int) -> str:
+    script = next(OTHER.glob(f"show/{episode}-*/script.txt")).read_text(encoding="utf-8")
+    return script.strip().split("\n\n")[index].split("\n", 1)[1].replace("\n", " ")
+
+
+@pytest.fixture(scope="module")
+def all_articles(articles: list[Article]) -> list[Article]:
+    batch = read_source(str(OTHER / "articles.jsonl"), members_category="Members Only")
+    return articles + list(batch.articles)
+
+
+def test_other_writers_briefs_and_features_link_beside_the_first_sets_articles(
+        all_articles: list[Article]) -> None:
+    linker = Linker(all_articles)
+    feature = transcript(other_paragraph("0104", 2), other_paragraph("0104", 3))
+    brief = transcript(other_paragraph("0104", 4))
+    qa = transcript(other_paragraph("0104", 6))
+    assert passage_urls(linker.link(feature)) == ["china-shipbuilding-gap-feature"]
+    assert passage_urls(linker.link(brief)) == ["korean-yards-us-navy-repairs-brief"]
+    assert passage_urls(linker.link(qa)) == ["aukus-submarines-questions"]
+    banter = transcript(*(other_paragraph("0104", i) for i in (0, 7, 8, 9)))
+    assert linker.link(banter) == []
+
+
+def test_other_set_labels_match_its_scripts_articles_and_voices() -> None:
+    import json
+
+    urls = {json.loads(line)["url"] for line in
+            (OTHER / "articles.jsonl").read_text(encoding="utf-8").splitlines()}
+    labels = json.loads((OTHER / "labels.json").read_text(encoding="utf-8"))
+    voices = json.loads((OTHER / "voices.json").read_text(encoding="utf-8"))
+    assert sorted(labels) == sorted(voices) == sorted(p.parent.name for p in
+                                                      OTHER.glob("show/*/script.txt"))
+    for name, episode in labels.items():
+        script = (OTHER / "show" / name / "script.txt").read_text(encoding="utf-8")
+        blocks = script.strip().split("\n\n")
+        assert len(blocks) == len(episode["paragraphs"])
+        for block, label in zip(blocks, episode["paragraphs"], strict=True):
+            assert block.startswith(label["speaker"] + ":")
+            assert label["speaker"] in voices[name]
+            assert all(link["url"] in urls for link in label["links"])
+        for link in episode["episode_links"]:
+            first = episode["paragraphs"][link["first_paragraph"]]["links"]
+            assert link["url"] in {k["url"] for k in first}
+
+
+def test_background_measures_each_article_against_the_rest_of_the_episode(
+        articles: list[Article]) -> None:
+    import numpy as np
+
+    episode = transcript(INTRO, ICJ, CRICKET, OIL, MEMBERSHIP, BRAZIL)
+    plain = Linker(articles).rank(episode).scores
+    shifted = Linker(articles, LinkSettings(background="median")).rank(episode).scores
+    assert np.allclose(np.median(shifted, axis=0), 0.0, atol=1e-5)
+    assert np.allclose(shifted, plain - np.median(plain, axis=0), atol=1e-5)
+    short = transcript(ICJ)   # too few passages to tell a background: scores left alone
+    assert np.array_equal(Linker(articles, LinkSettings(background="median")).rank(short).scores,
+                          Linker(articles).rank(short).scores)
+
+
+def test_pivot_raises_short_articles_against_long_ones(all_articles: list[Article]) -> None:
+    episode = transcript(other_paragraph("0104", 4), other_paragraph("0104", 2))
+    weighting = dataclasses.replace(LinkSettings().weighting, pivot=0.5)
+    plain = Linker(all_articles).rank(episode)
+    pivoted = Linker(all_articles, LinkSettings(weighting=weighting)).rank(episode)
+    slot = {url: i for i, url in enumerate(plain.urls)}
+    brief = slot[BASE + "korean-yards-us-navy-repairs-brief"]
+    feature = slot[BASE + "china-shipbuilding-gap-feature"]
+    ratio = pivoted.scores[:, brief].max() / plain.scores[:, brief].max()
+    assert ratio > 1.0 > pivoted.scores[:, feature].max() / plain.scores[:, feature].max()
+
+
+def test_glossary_names_weigh_more_and_change_the_cache_key(articles: list[Article]) -> None:
+    episode = transcript(OIL)
+    settings = LinkSettings(glossary_weight=1.0)
+    slot = Linker(articles).rank(episode).urls.index(BASE + "guyana-oil-security-partners")
+    plain = Linker(articles, settings).rank(episode).scores[:, slot].max()
+    named = Linker(articles, settings).rank(episode, ("Stabroek", "ExxonMobil")).scores
+    assert named[:, slot].max() > plain
+    linker = Linker(articles, settings)
+    assert linker.cache_key(episode) != linker.cache_key(episode, names=("Stabroek",))
+
+
+def test_a_ranking_with_other_scores_orders_by_them(linker: Linker) -> None:
+    ranking = linker.rank(transcript(ICJ))
+    best = ranking.order(0, 1)
+    flipped = dataclasses.replace(ranking, scores=-ranking.scores)
+    assert flipped.order(0, 1) != best

@@ -9,6 +9,13 @@ with the real Whisper model, once per transcription setup:
   guest's names as hotwords, glossary respelling);
 - ``plain``: no glossary and no hotwords, so names come out as Whisper hears them (the hard
   case for misheard names).
+
+There are two sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
+the linker was first tuned on, voiced by ``scripts/render_sample.sh``) and ``other``
+(``bench/linking/other/``: other topics, writers, article lengths and styles, episode styles and
+voices, voiced by voices.py). In ``other`` the ``glossary`` setup gives Whisper what
+``warcast transcribe`` would after the articles are imported: the episode's derived glossary
+(warcast/glossary.py), since its show has no hand-made one. Whisper runs on one thread.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import json
 import re
 import shutil
 import subprocess
+from collections import Counter
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -29,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = ROOT / "bench" / "results" / "linking"
 SETUPS = ("glossary", "plain")
+SETS = {"ours": HERE, "other": HERE / "other"}
+"""Name → folder holding ``articles.jsonl``, ``labels.json`` and ``show/``."""
 _PARAGRAPH = re.compile(r"paragraph\s+(\d+)\s+(\w+)\s+start\s+\S+\s+\(\s*([\d.]+) s\)\s+"
                         r"duration\s+([\d.]+) s")
 _EPISODE = re.compile(r"^== (\S+) ->")
@@ -48,18 +58,22 @@ class EpisodeCase:
     """One episode of the set: its transcript, paragraphs with labels, and what it links."""
 
     name: str
+    topic: str
+    """The topic (cluster) the episode is mostly about: what leave-one-topic-out holds out."""
     title: str
     notes: str
     transcript: Transcript
     paragraphs: tuple[Paragraph, ...]
     episode_links: dict[str, tuple[int, float]]
     """url → (grade, time of its first paragraph)."""
+    names: tuple[str, ...] = ()
+    """The episode's glossary, derived from the articles of both sets (glossary.py)."""
 
 
-def articles() -> tuple[list[Article], dict[str, str]]:
-    """The set's articles through warcast's JSON Lines importer, and url → cluster (which
+def articles(name: str = "ours") -> tuple[list[Article], dict[str, str]]:
+    """A set's articles through warcast's JSON Lines importer, and url → cluster (which
     only the bench reads)."""
-    path = HERE / "articles.jsonl"
+    path = SETS[name] / "articles.jsonl"
     batch = read_source(str(path), members_category="Members Only")
     clusters = {}
     for line in path.read_text(encoding="utf-8").splitlines():
@@ -68,19 +82,32 @@ def articles() -> tuple[list[Article], dict[str, str]]:
     return list(batch.articles), clusters
 
 
-def cases(setup: str, log=print) -> list[EpisodeCase]:
-    """Every episode with its real transcript (rendering and transcribing when needed)."""
-    show = RESULTS / "show"
-    times = render(show, log)
-    labels = json.loads((HERE / "labels.json").read_text(encoding="utf-8"))
-    return [_case(show, name, labels[name], times[name], setup, log) for name in sorted(labels)]
+def cases(setup: str, log=print, name: str = "ours") -> list[EpisodeCase]:
+    """Every episode of a set with its real transcript (rendering and transcribing when
+    needed)."""
+    results = _results(name)
+    show = results / "show"
+    times = render(show, log, name)
+    labels = json.loads((SETS[name] / "labels.json").read_text(encoding="utf-8"))
+    _, clusters = articles(name)
+    return [_case(show, episode, labels[episode], times[episode], setup, log, results, clusters)
+            for episode in sorted(labels)]
 
 
-def render(show: Path, log=print) -> dict[str, list[tuple[float, float]]]:
+def _results(name: str) -> Path:
+    return RESULTS if name == "ours" else RESULTS / name
+
+
+def render(show: Path, log=print, name: str = "ours") -> dict[str, list[tuple[float, float]]]:
     """Voice the show (cached by the scripts' hash); each paragraph's (start, end)."""
-    source = HERE / "show"
-    digest = _digest(sorted(p.read_bytes() for p in source.rglob("*") if p.is_file()))
-    cache = RESULTS / "times.json"
+    source = SETS[name] / "show"
+    files = [p for p in source.rglob("*") if p.is_file()]
+    if name != "ours":
+        files.append(SETS[name] / "voices.json")
+    digest = _digest(sorted(p.read_bytes() for p in files))
+    results = _results(name)
+    results.mkdir(parents=True, exist_ok=True)
+    cache = results / "times.json"
     if cache.is_file():
         saved = json.loads(cache.read_text())
         if saved["digest"] == digest and all((show / n / "audio.mp3").is_file()
@@ -89,11 +116,16 @@ def render(show: Path, log=print) -> dict[str, list[tuple[float, float]]]:
     shutil.copytree(source, show, dirs_exist_ok=True)
     shutil.copy(ROOT / "episodes" / "cover.jpg", show / "cover.jpg")
     log(f"rendering {show}")
-    output = subprocess.run([str(ROOT / "scripts" / "render_sample.sh"), str(show)],
-                            check=True, capture_output=True, text=True).stdout
-    times = _parse_render(output)
+    if name == "ours":
+        output = subprocess.run([str(ROOT / "scripts" / "render_sample.sh"), str(show)],
+                                check=True, capture_output=True, text=True).stdout
+        times = _parse_render(output)
+        (results / "render.txt").write_text(output)
+    else:
+        import voices
+
+        times = voices.render(show, SETS[name] / "voices.json")
     cache.write_text(json.dumps({"digest": digest, "times": times}, indent=1))
-    (RESULTS / "render.txt").write_text(output)
     return times
 
 
@@ -111,7 +143,7 @@ def _parse_render(output: str) -> dict[str, list[tuple[float, float]]]:
 
 
 def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], setup: str,
-          log) -> EpisodeCase:
+          log, results: Path, clusters: dict[str, str]) -> EpisodeCase:
     import tomllib
 
     meta = tomllib.loads((show / name / "episode.toml").read_text(encoding="utf-8"))
@@ -120,24 +152,32 @@ def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], 
                   {k["url"]: k["grade"] for k in p["links"]})
         for p in label["paragraphs"])
     links = {e["url"]: (e["grade"], times[e["first_paragraph"]][0]) for e in label["episode_links"]}
-    words = transcribe(show, name, setup, log)
+    words = transcribe(show, name, setup, log, results)
     transcript = Transcript(cues_from_words(words), "en")
     notes = " ".join([meta.get("summary", ""), *meta.get("keywords", [])])
-    return EpisodeCase(name, meta["title"], notes, transcript, paragraphs, links)
+    weight = Counter(clusters[e["url"]] for e in label["episode_links"] for _ in range(e["grade"]))
+    topic = min(weight, key=lambda c: (-weight[c], c))
+    return EpisodeCase(name, topic, meta["title"], notes, transcript, paragraphs, links,
+                       glossary(show, name))
 
 
-def transcribe(show: Path, name: str, setup: str, log=print) -> list[Word]:
+def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RESULTS
+               ) -> list[Word]:
     """The real model's words for one episode (cached by audio, options and hotwords)."""
     from warcast.show import load_show
     from warcast.whisper import transcribe_words
 
-    options = load_show(show).transcribe
-    hotwords = ("Nora Halvorsen", *_guests(show / name))
+    loaded = load_show(show)
+    options = replace(loaded.transcribe, threads=1)
+    if results == RESULTS:
+        hotwords = ("Nora Halvorsen", *_guests(show / name))
+    else:
+        hotwords = _derived_glossary(loaded, name)
     if setup == "plain":
         options, hotwords = replace(options, glossary=()), ()
     audio = show / name / "audio.mp3"
     key = _digest([audio.read_bytes(), repr(options).encode(), repr(hotwords).encode()])
-    cache = RESULTS / "transcripts" / setup / f"{name}.json"
+    cache = results / "transcripts" / setup / f"{name}.json"
     if cache.is_file() and json.loads(cache.read_text())["key"] == key:
         return [Word(*w) for w in json.loads(cache.read_text())["words"]]
     log(f"transcribing {name} ({setup})")
@@ -145,6 +185,34 @@ def transcribe(show: Path, name: str, setup: str, log=print) -> list[Word]:
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"key": key, "words": [[w.start, w.end, w.text] for w in words]}))
     return words
+
+
+def glossary(folder: Path, name: str) -> tuple[str, ...]:
+    """The glossary ``warcast`` derives for an episode when the articles of both sets are
+    imported (the show's own glossary terms first, then hosts, guests and the articles'
+    names): what the linker may use as evidence."""
+    from warcast.episodes import load_episodes
+    from warcast.glossary import glossary_for
+    from warcast.show import load_show
+
+    show = load_show(folder)
+    episode = next(e for e in load_episodes(show) if e.folder.name == name)
+    return glossary_for(show, episode, _texts(tuple(SETS))).terms
+
+
+def _texts(names: tuple[str, ...]) -> list[str]:
+    return [" \n".join([a.title, a.dek, a.body, ", ".join(a.tags), ", ".join(a.authors)])
+            for name in names for a in articles(name)[0]]
+
+
+def _derived_glossary(show, name: str) -> tuple[str, ...]:
+    """The terms ``warcast transcribe`` gives Whisper for an episode of a show whose articles
+    were imported and that has no glossary file: hosts, guests, then names from the articles."""
+    from warcast.episodes import load_episodes
+    from warcast.glossary import glossary_for
+
+    episode = next(e for e in load_episodes(show) if e.folder.name == name)
+    return glossary_for(show, episode, _texts(("other",))).terms
 
 
 def _guests(folder: Path) -> tuple[str, ...]:

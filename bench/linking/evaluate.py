@@ -12,7 +12,8 @@ are the honest ones; the figures at the threshold fitted on all eight are report
 them. The alternatives the method was chosen against are scored the same way, and so is the
 embedding contender when ``--embedding`` names its model folder (minilm.py). A speed benchmark
 (speed.py) links 1,000 synthetic episodes against 10,000 synthetic articles. Results go to
-bench/results/linking.json and linking.md.
+bench/results/linking.json and linking.md. Last, topics.py scores both sets leaving whole topics
+out and then the held-out topics (bench/results/linking-topics.json and .md).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,7 @@ class Run:
     linker: Linker
     cases: list[corpus.EpisodeCase]
     ranked: list[Ranking]
+    ranking_counts: dict[int, Counter[str]] = field(default_factory=dict)
 
 
 Part = tuple[Run, list[int]]
@@ -89,7 +91,7 @@ Part = tuple[Run, list[int]]
 def prepare(setup: str, settings: LinkSettings, variant: str,
             articles: list, cases: list[corpus.EpisodeCase]) -> Run:
     linker = Linker(articles, settings)
-    return Run(setup, variant, linker, cases, [linker.rank(c.transcript) for c in cases])
+    return Run(setup, variant, linker, cases, [linker.rank(c.transcript, c.names) for c in cases])
 
 
 def tally(parts: list[Part], threshold: float, clusters: dict[str, str]) -> Counter[str]:
@@ -99,21 +101,29 @@ def tally(parts: list[Part], threshold: float, clusters: dict[str, str]) -> Coun
         linker = run.linker.with_settings(replace(run.linker.settings, threshold=threshold))
         for e in episodes:
             ranking, case = run.ranked[e], run.cases[e]
-            metrics.ranking(ranking, case, counts)
+            if e not in run.ranking_counts:  # the same at every threshold
+                run.ranking_counts[e] = Counter()
+                metrics.ranking(ranking, case, run.ranking_counts[e])
+            counts += run.ranking_counts[e]
             chosen = [[k.url for k in linker.passage_links(ranking, i)]
                       for i in range(len(ranking.passages))]
             metrics.links(linker.choose(ranking), chosen, ranking, case, counts, clusters)
     return counts
 
 
-def grid(parts: list[Part]) -> list[float]:
-    """Candidate thresholds: midpoints between the passages' best scores."""
+def grid(parts: list[Part], points: int = 0) -> list[float]:
+    """Candidate thresholds: midpoints between the passages' best scores (every ``points``-th
+    of them, about, when ``points`` is set)."""
     best = sorted({round(float(row.max()), 4) for run, episodes in parts
                    for e in episodes for row in run.ranked[e].scores})
-    return [0.0] + [round((a + b) / 2, 4) for a, b in pairwise(best)]
+    found = [0.0] + [round((a + b) / 2, 4) for a, b in pairwise(best)]
+    if points and len(found) > points:
+        step = len(found) / points
+        found = [found[int(i * step)] for i in range(points)]
+    return found
 
 
-def fit(parts: list[Part], clusters: dict[str, str]) -> float:
+def fit(parts: list[Part], clusters: dict[str, str], points: int = 0) -> float:
     """The threshold that finds most on ``parts`` while staying precise there."""
     def merit(threshold: float) -> tuple[bool, float, float]:
         s = metrics.summary(tally(parts, threshold, clusters))
@@ -121,7 +131,7 @@ def fit(parts: list[Part], clusters: dict[str, str]) -> float:
         found = s["paragraph_recall"] + s["time_within_30s"]
         return ok, found if ok else s["link_precision"] - s["false_link_rate"], -threshold
 
-    return max(grid(parts), key=merit)
+    return max(grid(parts, points), key=merit)
 
 
 def evaluate(run: Run, clusters: dict[str, str]) -> dict[str, Any]:
@@ -221,6 +231,10 @@ def run(*, quick: bool = False, variants: bool = True, speed: bool = True,
         report["speed"] = run_speed(quick)
     json_path, md_path = write(report)
     log(f"wrote {json_path} and {md_path}")
+    import topics  # both sets, whole topics left out, then the held-out topics
+
+    chosen = {name: topics.VARIANTS[name] for name in topics.FINAL}
+    log(f"wrote {topics.write(topics.run(final=True, variants=chosen))}")
     return json_path, md_path
 
 
@@ -252,8 +266,8 @@ def run_all(no_variants: bool = False, embedding: Path | None = None) -> dict[st
                         for s in corpus.SETUPS},
         "seconds": round(time.perf_counter() - started, 1)}
     if abs(calibrated - DEFAULT.threshold) > 0.05:
-        log(f"note: the calibrated threshold is {calibrated}, LinkSettings has "
-            f"{DEFAULT.threshold}")
+        log(f"note: the threshold calibrated on this set alone is {calibrated}; LinkSettings "
+            f"has {DEFAULT.threshold}, calibrated on both sets' tuning topics (topics.py)")
     return report
 
 

@@ -41,6 +41,11 @@ class Weighting:
     """A term that is one of the article's names weighs (1 + entity_boost) times as much."""
     fuzzy: float = 0.8
     """Least similarity (0–1) for a misheard word to count as an article's name; 1 disables."""
+    pivot: float = 0.0
+    """Length normalization of whole scores: an article with n distinct terms has its scores
+    multiplied by (average n / n) ** pivot. A 100-word brief shares fewer words with any
+    passage than a 700-word feature, so under one threshold briefs were rarely linked and
+    long features too easily; 0 leaves scores as BM25 gives them."""
 
 
 @dataclass
@@ -67,6 +72,7 @@ class ArticleIndex:
         self._resolved: dict[str, tuple[str, float] | None] = {}
         self._total_length = 0.0
         self._lengths: Any = None
+        self._distinct: Any = None
         for article in articles:
             self.add(article)
 
@@ -114,6 +120,7 @@ class ArticleIndex:
         self._slots[doc.slot] = None
         self._total_length -= doc.length
         self._lengths = None
+        self._distinct = None
         for term in doc.counts:
             del self._postings[term][doc.slot]
             del self._named[term][doc.slot]
@@ -234,9 +241,23 @@ class ArticleIndex:
         k1, b = weighting.k1, weighting.b
         weight = tf * (k1 + 1) / (tf + k1 * (1 - b + b * lengths[s] / average))
         weight *= 1 + weighting.entity_boost * nm
+        if weighting.pivot:
+            weight *= self._pivots(weighting.pivot)[s]
         matrix = np.zeros((len(vocabulary), len(self._slots)), dtype=np.float32)
         matrix[np.concatenate(rows), s] = weight
         return matrix
+
+    def _pivots(self, pivot: float) -> Any:
+        """Per slot, (average distinct terms / the article's distinct terms) ** pivot."""
+        import numpy as np
+
+        if self._distinct is None or len(self._distinct) != len(self._slots):
+            self._distinct = np.array([len(d.counts) if d else 0 for d in self._slots],
+                                      dtype=np.float32)
+        present = self._distinct > 0
+        average = float(self._distinct[present].mean()) if present.any() else 1.0
+        return np.where(present, (average / np.maximum(self._distinct, 1)) ** pivot, 0.0
+                        ).astype(np.float32)
 
     def _term_arrays(self, term: str) -> tuple[Any, Any, Any]:
         import numpy as np

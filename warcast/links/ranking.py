@@ -8,7 +8,7 @@ merely says "Russia" weighs less than one naming Wagner, Bamako and the Africa C
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from warcast.links.passages import Passage
@@ -27,9 +27,17 @@ class Ranking:
     """cues × slots."""
     urls: list[str]
     """URL of each slot ("" for a removed article): ties are broken by URL, not by slot."""
+    _orders: dict[tuple[int, int], list[int]] = field(default_factory=dict, init=False, repr=False,
+                                                      compare=False)
 
     def order(self, passage: int, count: int) -> list[int]:
         """The ``count`` best article slots for a passage, best first."""
+        key = (passage, count)
+        if key not in self._orders:
+            self._orders[key] = self._order(passage, count)
+        return self._orders[key]
+
+    def _order(self, passage: int, count: int) -> list[int]:
         import numpy as np
 
         row = self.scores[passage]
