@@ -161,8 +161,8 @@ def glossaries(episodes: dict[str, Any]) -> dict[str, tuple[str, ...]]:
         return {k: tuple(v) for k, v in json.loads(cached.read_text()).items()}
     from warcast.articles import import_sources
     from warcast.episodes import load_episodes
-    from warcast.glossary import glossary_for
     from warcast.show import load_show
+    from warcast.transcript.glossary import glossary_for
 
     folder = Path(tempfile.mkdtemp()) / "show"
     folder.mkdir(parents=True)
@@ -196,8 +196,8 @@ def glossaries(episodes: dict[str, Any]) -> dict[str, tuple[str, ...]]:
 
 def script_names(text: str) -> tuple[str, ...]:
     """The script's names from the articles that Whisper has no single token for."""
-    from warcast.glossary import _known_to_whisper
     from warcast.show import load_show
+    from warcast.transcript.glossary import _known_to_whisper
 
     articles = ARTICLES.read_text(encoding="utf-8")
     known = _known_to_whisper(load_show(BENCH.parent / "episodes"))
@@ -301,7 +301,7 @@ def raw(clip: Clip) -> str:
 
 def warcast(clip: Clip, glossary: tuple[str, ...], **settings: Any) -> str:
     """warcast's ``transcribe_words`` on one thread with ``glossary`` as the episode's names."""
-    from warcast.whisper import WhisperOptions, transcribe_words
+    from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
     options = WhisperOptions(threads=1, **settings)
     words, _ = transcribe_words(clip.path, options, hotwords=glossary)
@@ -319,7 +319,7 @@ def today(clip: Clip) -> str:
 @contextlib.contextmanager
 def factor(name: str) -> Iterator[None]:
     """warcast with one part of its pipeline switched off (the factor study)."""
-    from warcast import respelling, whisper
+    from warcast.transcript import respelling, whisper
 
     saved = {name: getattr(whisper, name) for name in
              ("_piece_words", "MIN_WORD_PROBABILITY", "REPAIR_COMPRESSION", "LOST_TAIL",

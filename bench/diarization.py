@@ -7,12 +7,11 @@ sentences of script.txt (a few short replies among them), 0.2 to 0.9 s apart (on
 five 0.05 s after the last: cutting in), so the true turns are known to the sample; the
 varied set also gives each voice its own speed (130-190 words a minute) and level, cuts in more
 often, and lays a noise bed under the speech. Each dialogue goes through
-``warcast.speakers`` as ``warcast transcribe`` runs it (``fixed``: average linkage stopped at
-one distance) and, side by side on the same windows, with the merge step (``merged``), and is
-scored with the
-diarization error rate (missed speech + false alarm + confusion over reference speech, 10 ms
-frames, a 0.25 s collar around every reference boundary left unscored, speakers mapped one to
-one for the least error).
+``warcast.transcript.speakers`` as ``warcast transcribe`` runs it (``fixed``: average linkage
+stopped at one distance) and, side by side on the same windows, with the merge step
+(``merged``), and is scored with the diarization error rate (missed speech + false alarm +
+confusion over reference speech, 10 ms frames, a 0.25 s collar around every reference boundary
+left unscored, speakers mapped one to one for the least error).
 
 - counted: episodes whose number of voices is found right;
 - host named: the share of the host's turns (the first voice, enrolled once from a separate
@@ -172,8 +171,8 @@ def der(truth: list[tuple[float, float, str]], found: list[tuple[float, float, s
 
 def episodes(count: int, first: int = 0) -> list[tuple[int, tuple[str, ...]]]:
     """(seed, voices) of each dialogue: 2, 3 and 4 voices in turn, the host always in.
-    The settings in warcast.speakers were tuned on seeds 0-11; the benchmark uses seeds from
-    :data:`FIRST_SEED` on, which tuning never saw."""
+    The settings in warcast.transcript.speakers were tuned on seeds 0-11; the benchmark
+    uses seeds from :data:`FIRST_SEED` on, which tuning never saw."""
     out = []
     for seed in range(first, first + count):
         rng = random.Random(1000 + seed)
@@ -204,7 +203,7 @@ def run_quality(count: int, seconds: float, first: int = 100, varied: bool = Fal
                 ) -> dict[str, list[dict[str, Any]]]:
     """Each method's rows over the same dialogues: the windows are embedded once, then
     clustered by every method in :data:`METHODS`, side by side."""
-    from warcast import speakers
+    from warcast.transcript import speakers
 
     sample, _ = dialogue(99_999, (HOST,), 30.0)  # the host's enrollment sample, not reused
     voices = {"Host": speakers.voice_of(sample)}
@@ -270,7 +269,7 @@ def run_cost(files: list[Path]) -> dict[str, Any]:
     both models loaded beforehand; the ratio of the summed wall times."""
     import engines
 
-    from warcast import speakers
+    from warcast.transcript import speakers
 
     options, _ = engines.warcast_model()
     speakers._encoder()
@@ -312,7 +311,7 @@ def run_memory(unit: Path, minutes: int) -> dict[str, Any]:
 
 
 def probe(path: Path) -> None:
-    from warcast import speakers
+    from warcast.transcript import speakers
 
     started = time.perf_counter()
     turns = speakers.diarize_file(path)

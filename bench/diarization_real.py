@@ -219,7 +219,7 @@ def dialogue(seed: int, real: dict[str, list[np.ndarray]]
 
 
 def main() -> None:
-    from warcast import speakers
+    from warcast.transcript import speakers
 
     real, meeting = recordings(), meetings()
     sets = {

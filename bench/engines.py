@@ -16,7 +16,7 @@ from typing import Any
 
 def _batched_settings() -> dict[str, Any]:
     """warcast's default settings, spelled out for the plain batched script."""
-    from warcast.whisper import WhisperOptions
+    from warcast.transcript.whisper import WhisperOptions
 
     options = WhisperOptions()
     return {"batch_size": options.batch_size, "beam_size": options.beam_size,
@@ -51,7 +51,7 @@ def timed(transcribe: Callable[[], tuple[str, float]]) -> Run:
 
 def warcast_model(glossary: tuple[str, ...] = ()) -> tuple[Any, Any]:
     """warcast's options (defaults plus ``glossary``) with their model loaded and cached."""
-    from warcast.whisper import WhisperOptions, load_model
+    from warcast.transcript.whisper import WhisperOptions, load_model
 
     options = WhisperOptions(glossary=glossary)
     return options, load_model(options)
@@ -59,7 +59,7 @@ def warcast_model(glossary: tuple[str, ...] = ()) -> tuple[Any, Any]:
 
 def warcast(path: Path, options: Any) -> Run:
     """warcast's ``transcribe_words`` with ``options``."""
-    from warcast.whisper import transcribe_words
+    from warcast.transcript.whisper import transcribe_words
 
     def transcribe() -> tuple[str, float]:
         words, seconds = transcribe_words(path, options)

@@ -35,8 +35,8 @@ def glossary_terms() -> tuple[str, ...]:
     """The union of the sample episodes' derived glossaries, from the imported articles."""
     from warcast.articles import import_sources
     from warcast.episodes import load_episodes
-    from warcast.glossary import GLOSSARY_FILE, read_file, write_glossary
     from warcast.show import load_show
+    from warcast.transcript.glossary import GLOSSARY_FILE, read_file, write_glossary
 
     folder = Path(tempfile.mkdtemp()) / "show"
     shutil.copytree(BENCH.parent / "episodes", folder)

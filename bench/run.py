@@ -139,10 +139,11 @@ ORDER = ["overhead", "speed", "quality", "glossary", "memory"]
 
 
 def code_under_test() -> dict[str, str]:
-    """The commit and a hash of warcast/whisper.py, which may have uncommitted changes."""
+    """The commit and a hash of warcast/transcript/whisper.py (it may have uncommitted
+    changes)."""
     commit = subprocess.run(["git", "-C", str(BENCH), "rev-parse", "--short", "HEAD"],
                             capture_output=True, text=True).stdout.strip()
-    source = BENCH.parent / "warcast" / "whisper.py"
+    source = BENCH.parent / "warcast" / "transcript" / "whisper.py"
     digest = hashlib.sha256(source.read_bytes()).hexdigest()[:12] if source.exists() else ""
     return {"commit": commit or "unknown", "whisper_py_sha256": digest}
 

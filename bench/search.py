@@ -44,7 +44,7 @@ sys.path.insert(1, str(BENCH))
 from report import percentile  # noqa: E402
 
 from warcast.search import IndexedEpisode, Passage, SearchIndex, Source, passages_of  # noqa: E402
-from warcast.transcripts import Cue, Transcript  # noqa: E402
+from warcast.transcript.model import Cue, Transcript  # noqa: E402
 
 RESULTS = BENCH / "results"
 WORDS_PER_HOUR = 10_000

@@ -41,7 +41,7 @@ sys.path.insert(0, str(BENCH))
 import speech  # noqa: E402
 from report import write_table  # noqa: E402
 
-from warcast.loudness import measure  # noqa: E402
+from warcast.audio.loudness import measure  # noqa: E402
 from warcast.state import CACHE_DIR  # noqa: E402
 
 SPEED_TARGET = 50.0     # x real time, on every core of the machine
@@ -100,8 +100,8 @@ def timed(work) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
 
 
 def derive_all(show_folder: Path):  # type: ignore[no-untyped-def]
+    from warcast.audio.masters import published_audio
     from warcast.episodes import load_episodes
-    from warcast.masters import published_audio
     from warcast.show import load_show
 
     show = load_show(show_folder)

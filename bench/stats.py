@@ -6,7 +6,7 @@ The log is made here from one seeded generator, in nginx/Apache combined format:
 requests from 200,000 listeners (address + a user agent from a pool of podcast apps, browsers,
 libraries and bots) for 40 episodes, as podcast hosts see them: whole-file GETs, range
 requests in pieces, 2-byte probes, HEADs, 404s and feed fetches, and listeners coming back.
-Then it counts the downloads with ``warcast.downloads.count_logs`` (DuckDB, every core) and,
+Then it counts the downloads with ``warcast.stats.downloads.count_logs`` (DuckDB, every core) and,
 side by side in the same run, a plain single-threaded Python reader (``re`` per line, the
 same rules, on the first 500,000 lines) for scale.
 
@@ -31,8 +31,8 @@ sys.path.insert(0, str(BENCH.parent))
 
 from report import write_table  # noqa: E402
 
-from warcast.accesslogs import FORMATS  # noqa: E402
-from warcast.downloads import Target, count_logs  # noqa: E402
+from warcast.stats.accesslogs import FORMATS  # noqa: E402
+from warcast.stats.downloads import Target, count_logs  # noqa: E402
 
 RESULTS = BENCH / "results"
 TARGET_SECONDS = 60.0

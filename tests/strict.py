@@ -11,7 +11,7 @@ from pathlib import Path
 import srt
 import webvtt
 
-from warcast.transcripts import (
+from warcast.transcript.model import (
     Transcript,
     read_source,
     render_json,

@@ -98,7 +98,7 @@ def _sparse(path: Path, size: int) -> None:
 
 
 def _small_png() -> bytes:
-    from warcast.artwork import placeholder_png
+    from warcast.audio.artwork import placeholder_png
 
     return placeholder_png(side=100)
 

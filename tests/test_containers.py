@@ -1,4 +1,4 @@
-"""Tests for warcast.containers: MP3 and MP4 layouts written byte by byte, then read back."""
+"""Tests for warcast.audio.containers: MP3 and MP4 layouts written byte by byte, then read back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from warcast.containers import (
+from warcast.audio.containers import (
     Box,
     check_complete,
     has_id3v1,

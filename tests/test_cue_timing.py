@@ -15,8 +15,15 @@ from hypothesis import strategies as st
 from tests.conftest import Cli, need
 from tests.strict import check_published, check_rendered
 from warcast.state import copy_source
-from warcast.transcripts import Cue, Transcript, Word, cues_from_words, read_source, write_source
-from warcast.whisper import WhisperOptions, transcribe_words
+from warcast.transcript.model import (
+    Cue,
+    Transcript,
+    Word,
+    cues_from_words,
+    read_source,
+    write_source,
+)
+from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
 TOKENS = ["the", "Houthis", "said,", "no.", "Yes!", "Essequibo", "3.5", "—", "'m", "",
           "  ", "a-very-long-hyphenated-compound-word-that-fills-a-line-alone", "ok;"]

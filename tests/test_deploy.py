@@ -24,8 +24,8 @@ import pytest
 
 from tests.browser import free_port
 from tests.conftest import Cli, need
-from warcast.deployment import FEED_CACHE, IMMUTABLE_CACHE, site_files
-from warcast.releases import live
+from warcast.publish.deploy import FEED_CACHE, IMMUTABLE_CACHE, site_files
+from warcast.publish.releases import live
 from warcast.state import BUNDLE_DIR
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,11 +8,11 @@ import pytest
 
 from tests.conftest import Cli, make_speech
 from warcast.episodes import load_episodes
-from warcast.glossary import GLOSSARY_FILE, glossary_for, terms_of
-from warcast.respelling import Respeller, sound_key
 from warcast.show import load_show
-from warcast.transcripts import Word
-from warcast.whisper import WhisperOptions, transcribe_words
+from warcast.transcript.glossary import GLOSSARY_FILE, glossary_for, terms_of
+from warcast.transcript.model import Word
+from warcast.transcript.respelling import Respeller, sound_key
+from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
 TERMS = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Caracas", "Nora Halvorsen")
 
@@ -111,7 +111,7 @@ def test_glossary_names_come_out_of_real_speech(speech_dir: Path) -> None:
 def test_a_word_whisper_has_one_token_for_is_never_respelled() -> None:
     """"Tehran" sounds and looks like the glossary's "Geran" (a drone), but Whisper has it as
     one token: it wrote the city on purpose, so it stays."""
-    from warcast.whisper import whole_words
+    from warcast.transcript.whisper import whole_words
 
     assert Respeller(("Geran", "Maduro")).match("Tehran") == "Geran"   # without the tokenizer
     respeller = Respeller(("Geran", "Maduro"), whole_words("tiny.en"))

@@ -18,7 +18,7 @@ import podcastparser
 import pytest
 from click.testing import CliRunner, Result
 
-from warcast.artwork import placeholder_png
+from warcast.audio.artwork import placeholder_png
 from warcast.cli import main
 from warcast.imports import values
 from warcast.state import BUNDLE_DIR, is_derived

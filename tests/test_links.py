@@ -15,7 +15,7 @@ from warcast.articles import Article
 from warcast.articles.sources import read_source
 from warcast.links import Link, Linker, LinkSettings
 from warcast.links.passages import passages
-from warcast.transcripts import Cue, Transcript, Word
+from warcast.transcript.model import Cue, Transcript, Word
 
 SET = Path(__file__).resolve().parent.parent / "bench" / "linking"
 BASE = "https://warcast.example.org/analysis/"

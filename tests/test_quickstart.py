@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT, SAMPLE, Cli
-from warcast.linking import known_articles
+from warcast.links.run import known_articles
 from warcast.state import BUNDLE_DIR, STATE_DIR, copy_source, is_derived
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import Cli
 from warcast.lock import show_lock
-from warcast.releases import FAULT_ENV, live
+from warcast.publish.releases import FAULT_ENV, live
 
 EP1, EP2 = "0001-venezuela-guyana-essequibo-claim", "0002-houthis-red-sea-shipping"
 

@@ -14,7 +14,7 @@ from tests import browser
 from tests.conftest import Cli, make_speech, need
 from warcast.search import IndexedEpisode, Passage, SearchIndex, parse, passages_of
 from warcast.state import MEMBERS_SEARCH_INDEX, SEARCH_INDEX
-from warcast.transcripts import Cue, Transcript
+from warcast.transcript.model import Cue, Transcript
 
 
 def _episode(slug: str, day: str, lines: list[tuple[float, str, str]], *,

@@ -12,9 +12,9 @@ import html5lib
 import pytest
 
 from tests.conftest import Cli
-from warcast.layout import Layout
+from warcast.publish.layout import Layout
 from warcast.show import load_show
-from warcast.site import sitemaps
+from warcast.site.pages import sitemaps
 
 EPISODE = "venezuela-guyana-essequibo-claim"
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -136,7 +136,7 @@ def test_members_only_episode_has_no_page_sitemap_entry_or_search_record(
 def test_a_sitemap_index_past_the_limit(show_dir: Path) -> None:
     show = load_show(show_dir)
     from warcast.episodes import load_episodes
-    from warcast.site import _episode_view
+    from warcast.site.pages import _episode_view
 
     layout = Layout(show)
     views = [_episode_view(show, e, layout, [], None, frozenset())

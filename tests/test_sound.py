@@ -136,14 +136,14 @@ def test_masters_are_published_at_the_target_with_the_same_words(
 
 
 def words(path: Path) -> str:
-    from warcast.whisper import WhisperOptions, transcribe_words
+    from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
     return " ".join(w.text for w in transcribe_words(path, WhisperOptions())[0])
 
 
 def test_published_duration_and_tags_are_those_of_the_published_file(
         show: Cli, speech_dir: Path, tmp_path: Path) -> None:
-    from warcast.audio import probe
+    from warcast.audio.probe import probe
 
     source = master(speech_dir, "master-30.wav", -30.0)
     add(show, source, "Tagged from the master")
@@ -335,7 +335,7 @@ def test_telephone_and_surround_masters_are_published_with_warnings(
 
 
 def test_a_three_hour_master_is_flagged_from_its_header(tmp_path: Path) -> None:
-    from warcast.masters import header_warnings, read_format
+    from warcast.audio.masters import header_warnings, read_format
 
     need("sox")
     long = tmp_path / "long.flac"

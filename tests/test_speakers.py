@@ -13,8 +13,8 @@ import pytest
 import webvtt
 
 from tests.conftest import Cli, need
-from warcast import speakers
-from warcast.transcription import STATE_FILE
+from warcast.transcript import speakers
+from warcast.transcript.transcribe import STATE_FILE
 
 RATE = 16_000
 HOST, GUEST, THIRD = "en-us", "en-us+f3", "en-us+boris"

@@ -20,13 +20,13 @@ import pytest
 from PIL import Image
 
 from tests.browser import free_port
-from warcast.accesslogs import FORMATS, detect, fields
-from warcast.audience import STATS_DIR
-from warcast.downloads import count_logs, targets
 from warcast.episodes import load_episodes
-from warcast.layout import Layout
+from warcast.publish.layout import Layout
 from warcast.show import load_show
-from warcast.useragents import classify
+from warcast.stats.accesslogs import FORMATS, detect, fields
+from warcast.stats.audience import STATS_DIR
+from warcast.stats.downloads import count_logs, targets
+from warcast.stats.useragents import classify
 
 # User agents with what they are, written down by hand from the vendored lists' entries.
 AGENTS = [
@@ -321,7 +321,7 @@ def test_serve_access_log_is_counted_and_the_page_is_for_members(cli, tmp_path: 
 
 def test_kept_counts_join_downloads_across_runs_and_forget_addresses(tmp_path: Path,
                                                                      wanted) -> None:
-    from warcast.tallies import STORE_FILE, Tally
+    from warcast.stats.tallies import STORE_FILE, Tally
 
     rng = random.Random(7)
     requests = sorted(_synthetic(wanted, "combined", rng, 700), key=lambda r: r["t"])

@@ -1,4 +1,5 @@
-"""warcast.tags on real speech audio: every field read back, idempotence, safety, bad input."""
+"""warcast.audio.tags on real speech audio: every field read back, idempotence, safety,
+bad input."""
 
 from __future__ import annotations
 
@@ -15,8 +16,7 @@ from mutagen.id3 import APIC, COMM, ID3, TXXX, CTOCFlags, PictureType
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
 from tests.conftest import make_speech
-from warcast.errors import AudioError
-from warcast.tags import (
+from warcast.audio.tags import (
     Artwork,
     TagChange,
     TagChapter,
@@ -25,6 +25,7 @@ from warcast.tags import (
     plan_tags,
     write_tags,
 )
+from warcast.errors import AudioError
 
 if any(shutil.which(tool) is None for tool in ("espeak-ng", "ffmpeg", "ffprobe")):
     pytest.skip("needs espeak-ng, ffmpeg and ffprobe on PATH", allow_module_level=True)

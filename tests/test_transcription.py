@@ -223,7 +223,7 @@ def test_every_input_format_is_published_and_transcribed(cli: Cli, speech_dir: P
 
 
 def test_audio_digests_are_remembered_until_the_file_changes(tmp_path: Path) -> None:
-    from warcast.cache import remembered_digest
+    from warcast.publish.cache import remembered_digest
 
     audio = tmp_path / "0001-x" / "audio.mp3"
     audio.parent.mkdir()
@@ -255,7 +255,7 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     piece, the same on every run."""
     import numpy as np
 
-    from warcast.whisper import (
+    from warcast.transcript.whisper import (
         WhisperOptions,
         decoding,
         load_model,

@@ -16,7 +16,7 @@ import srt
 import webvtt
 
 from warcast.errors import TranscriptError
-from warcast.transcripts import (
+from warcast.transcript.model import (
     TRANSCRIPT_FORMATS,
     Cue,
     Transcript,

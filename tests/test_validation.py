@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from warcast.audio import FORMATS, audio_mime
+from warcast.audio.probe import FORMATS, audio_mime
 from warcast.errors import FeedError
 from warcast.validation import (
     Finding,

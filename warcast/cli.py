@@ -118,8 +118,8 @@ def new(obj: Context, audio: Path, title: str, published: str | None, members_on
             --published 2026-11-30T09:00:00-05:00
         warcast --show episodes new master.wav --title "Sanctions, explained"
     """
+    from warcast.audio.masters import check_master
     from warcast.episodes import new_episode
-    from warcast.masters import check_master
     from warcast.show import load_show
 
     when = _published(published)
@@ -232,7 +232,7 @@ def tag(obj: Context, episodes: tuple[str, ...], dry_run: bool) -> None:
     Example:
         warcast --show episodes tag 3 --dry-run
     """
-    from warcast.tagging import tag_show
+    from warcast.audio.tagging import tag_show
 
     for episode, changes in tag_show(obj.show, episodes, dry_run=dry_run):
         verb = "would change" if dry_run else "tagged"
@@ -279,7 +279,7 @@ def transcribe(obj: Context, episodes: tuple[str, ...], model: str | None, force
         warcast --show episodes transcribe --all --cluster tcp://10.0.0.5:8786
     """
     from warcast.progress import Progress
-    from warcast.transcription import transcribe_show
+    from warcast.transcript.transcribe import transcribe_show
 
     bars: dict[str, Progress] = {}
 
@@ -347,7 +347,7 @@ def find_speakers(obj: Context, episodes: tuple[str, ...], tracks: tuple[str, ..
         warcast --show episodes speakers find 3 --track "Nora Halvorsen=nora.wav" \\
             --track "Lucia Ferreyra=lucia.wav"
     """
-    from warcast.turns import find_speakers as run
+    from warcast.transcript.turns import find_speakers as run
 
     for result in run(obj.show, episodes, tracks=_tracks(tracks) or None, force=force):
         heard = f": {', '.join(result.voices)}" if result.voices else ": one voice, unlabelled"
@@ -371,7 +371,7 @@ def enroll_speaker(obj: Context, name: str, sample: Path | None, episode: str | 
         warcast --show episodes speakers enroll "Nora Halvorsen" --sample nora.wav
         warcast --show episodes speakers enroll "Nora Halvorsen" --from 1
     """
-    from warcast.turns import enroll
+    from warcast.transcript.turns import enroll
 
     seconds = enroll(obj.show, name, sample=sample, episode=episode)
     obj.say(f"Enrolled {name} from {seconds} s of speech; 'warcast speakers find' labels "
@@ -453,7 +453,7 @@ def publish(obj: Context, out: Path, accept_changes: bool) -> None:
     Example:
         warcast --show episodes publish --out public
     """
-    from warcast.publish import publish as run
+    from warcast.publish.plan import publish as run
 
     report = run(obj.show, out, accept_changes=accept_changes)
     for finding in report.findings:
@@ -485,7 +485,7 @@ def loudness(obj: Context, episodes: tuple[str, ...], as_json: bool) -> None:
         warcast --show episodes loudness
         warcast --show episodes loudness 3 --json
     """
-    from warcast.masters import measure_show
+    from warcast.audio.masters import measure_show
 
     for report in measure_show(obj.show, episodes):
         if as_json:
@@ -544,7 +544,7 @@ def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> N
         warcast validate https://example.org/feed.xml
         warcast validate public/feed.xml --previous https://example.org/feed.xml
     """
-    from warcast.layout import locate_beside
+    from warcast.publish.layout import locate_beside
     from warcast.validation import has_errors, read_feed, validate_feed
 
     data = read_feed(feed)
@@ -553,7 +553,7 @@ def validate(obj: Context, feed: str, no_fetch: bool, previous: str | None) -> N
     findings = validate_feed(data, source=feed, locate=locate,
                              fetch_remote=remote and not no_fetch)
     if locate is not None:
-        from warcast.masters import feed_loudness
+        from warcast.audio.masters import feed_loudness
 
         findings += feed_loudness(data, feed, locate, obj.show)
     if previous is not None:
@@ -623,7 +623,7 @@ def link(obj: Context, episodes: tuple[str, ...]) -> None:
     Example:
         warcast --show episodes link
     """
-    from warcast.linking import link_show
+    from warcast.links.run import link_show
 
     for result in link_show(obj.show, episodes):
         if result.status == Status.LINKED:
@@ -657,7 +657,7 @@ def pin_link(obj: Context, episode: str, url: str, at: str | None) -> None:
     Example:
         warcast --show episodes links pin 3 https://warcast.example.org/analysis/x --at 12:34
     """
-    from warcast.linking import decide
+    from warcast.links.run import decide
 
     path = decide(obj.show, episode, url, "pinned", at)
     obj.say(f"Pinned {url} in {path}")
@@ -675,7 +675,7 @@ def reject_link(obj: Context, episode: str, url: str) -> None:
     Example:
         warcast --show episodes links reject 3 https://warcast.example.org/analysis/y
     """
-    from warcast.linking import decide
+    from warcast.links.run import decide
 
     path = decide(obj.show, episode, url, "rejected")
     obj.say(f"Rejected {url} in {path}")
@@ -694,7 +694,7 @@ def related(obj: Context, episode: str, as_json: bool) -> None:
     """
     import json
 
-    from warcast.linking import related_for
+    from warcast.links.run import related_for
 
     slug, found = related_for(obj.show, episode)
     if as_json:
@@ -755,8 +755,8 @@ def glossary(obj: Context, episodes: tuple[str, ...], write: bool, force: bool) 
         warcast --show episodes glossary --write
     """
     from warcast.episodes import load_episodes, select
-    from warcast.glossary import glossary_for, write_glossary
     from warcast.show import load_show
+    from warcast.transcript.glossary import glossary_for, write_glossary
 
     show = load_show(obj.show)
     chosen = select(load_episodes(show), episodes)
@@ -1019,7 +1019,7 @@ def stats(obj: Context, logs: tuple[Path, ...], log_format: str | None, dimensio
     """
     import json
 
-    from warcast.audience import stats_show
+    from warcast.stats.audience import stats_show
 
     counts = stats_show(obj.show, list(logs), log_format=log_format, csv_file=csv_file,
                         chart=chart, page=page, keep=keep)
@@ -1062,7 +1062,7 @@ def deploy(obj: Context, target: str, out: Path, endpoint: str | None, profile: 
         warcast --show episodes deploy s3://site --endpoint https://ACCOUNT.r2.cloudflarestorage.com
         warcast --show episodes deploy ssh://deploy@web.example.org/var/www/pod --dry-run
     """
-    from warcast.deployment import deploy as run
+    from warcast.publish.deploy import deploy as run
 
     report = run(obj.show, out, target, dry_run=dry_run, endpoint=endpoint, profile=profile,
                  notify=not no_ping)

@@ -24,9 +24,9 @@ from warcast.errors import TranscriptError
 from warcast.files import write_atomic
 from warcast.lock import episode_lock
 from warcast.show import Show, load_show
-from warcast.transcription import _NOTE, SOURCE_FILE, WORDS_FILE, load_transcript
-from warcast.transcripts import Cue, Transcript, Word, align_words, words_sidecar, write_source
-from warcast.turns import UNNAMED
+from warcast.transcript.model import Cue, Transcript, Word, align_words, words_sidecar, write_source
+from warcast.transcript.transcribe import _NOTE, SOURCE_FILE, WORDS_FILE, load_transcript
+from warcast.transcript.turns import UNNAMED
 
 HOST = "127.0.0.1"
 UNSURE_FILE = "transcript.unsure.json"   # machine-kept: the words Whisper was unsure of
@@ -245,7 +245,7 @@ def create_app(folder: Path, selector: str) -> Any:
         return show, select(load_episodes(show), (selector,))[0]
 
     _show, first = episode()
-    templates = Environment(loader=PackageLoader("warcast", "templates"),
+    templates = Environment(loader=PackageLoader("warcast", "site/templates"),
                             autoescape=select_autoescape(default=True))
     page = templates.get_template("editor.html").render(
         title=first.title, episode=first.name, script=_static("editor.js"),
@@ -283,7 +283,7 @@ def create_app(folder: Path, selector: str) -> Any:
 
 
 def _static(name: str) -> str:
-    return (Path(__file__).with_name("static") / name).read_text(encoding="utf-8")
+    return (Path(__file__).parent / "site" / "static" / name).read_text(encoding="utf-8")
 
 
 def check(folder: Path, selector: str | None) -> Episode:

@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.audio import MEDIA_TYPES, AudioInfo, probe, remote
+from warcast.audio.probe import MEDIA_TYPES, AudioInfo, probe, remote
 from warcast.errors import SourceError
 from warcast.files import create_exclusive, noted, read_text, read_toml, toml_bytes
 from warcast.notes import plain_text, render_notes, sanitize_html

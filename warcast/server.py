@@ -26,12 +26,12 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
-from warcast.audience import STATS_DIR
 from warcast.errors import WarcastError
 from warcast.members import PLACEHOLDER, STORE_FILE, TOKEN, MemberStore
 from warcast.search import index_path
 from warcast.search.index import SearchIndex
 from warcast.state import BUNDLE_DIR
+from warcast.stats.audience import STATS_DIR
 
 MAX_LIMIT = 100
 TEXT_TYPES = {".xml": "application/rss+xml", ".json": "application/json",

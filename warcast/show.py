@@ -13,13 +13,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.artwork import artwork_problem, image_info
+from warcast.audio.artwork import artwork_problem, image_info
+from warcast.audio.masters import DEFAULT_AUDIO, AudioSettings, audio_settings
 from warcast.categories import check_category
 from warcast.errors import SourceError
 from warcast.files import read_toml, write_atomic
-from warcast.masters import DEFAULT_AUDIO, AudioSettings, audio_settings
 from warcast.source import SourceTable, check_url
-from warcast.whisper import WhisperOptions, options_from_table
+from warcast.transcript.whisper import WhisperOptions, options_from_table
 
 SHOW_FILE = "show.toml"
 PODCAST_NAMESPACE_UUID = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -294,7 +294,7 @@ def create_show(folder: Path, *, title: str, base_url: str, author: str | None =
                 email: str | None = None) -> Path:
     """Start a new show folder: a commented show.toml and a placeholder cover that meets
     Apple's artwork rules, so the first publish validates. Refuses to overwrite."""
-    from warcast.artwork import placeholder_png
+    from warcast.audio.artwork import placeholder_png
     from warcast.files import create_exclusive
     from warcast.source import check_url
 

@@ -97,7 +97,7 @@ class SourceTable:
         value = self.optional_text(key)
         if value is None:
             return None
-        from warcast.namespaces import parse_fragment
+        from warcast.feed.extensions import parse_fragment
 
         try:
             parse_fragment(value)

@@ -17,7 +17,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 
-from warcast.transcripts import Word
+from warcast.transcript.model import Word
 
 MIN_KEY = 3           # shorter sound keys ("kn" for Guyana) match too many words
 MIN_LETTERS = 0.5     # letter similarity below this is a different word that sounds alike

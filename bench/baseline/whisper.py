@@ -22,7 +22,7 @@ from typing import Any
 
 from warcast.errors import AudioError, TranscriptError
 from warcast.source import SourceTable
-from warcast.transcripts import Word
+from warcast.transcript.model import Word
 
 SAMPLE_RATE = 16_000
 EMBEDDED_MODEL = "tiny.en"

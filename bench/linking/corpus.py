@@ -15,7 +15,7 @@ the linker was first tuned on, voiced by ``scripts/render_sample.sh``) and ``oth
 (``bench/linking/other/``: other topics, writers, article lengths and styles, episode styles and
 voices, voiced by voices.py). In ``other`` the ``glossary`` setup gives Whisper what
 ``warcast transcribe`` would after the articles are imported: the episode's derived glossary
-(warcast/glossary.py), since its show has no hand-made one. Whisper runs on one thread.
+(warcast/transcript/glossary.py), since its show has no hand-made one. Whisper runs on one thread.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from pathlib import Path
 
 from warcast.articles import Article
 from warcast.articles.sources import read_source
-from warcast.transcripts import Transcript, Word, cues_from_words
+from warcast.transcript.model import Transcript, Word, cues_from_words
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -165,7 +165,7 @@ def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RES
                ) -> list[Word]:
     """The real model's words for one episode (cached by audio, options and hotwords)."""
     from warcast.show import load_show
-    from warcast.whisper import transcribe_words
+    from warcast.transcript.whisper import transcribe_words
 
     loaded = load_show(show)
     options = replace(loaded.transcribe, threads=1)
@@ -192,8 +192,8 @@ def glossary(folder: Path, name: str) -> tuple[str, ...]:
     imported (the show's own glossary terms first, then hosts, guests and the articles'
     names): what the linker may use as evidence."""
     from warcast.episodes import load_episodes
-    from warcast.glossary import glossary_for
     from warcast.show import load_show
+    from warcast.transcript.glossary import glossary_for
 
     show = load_show(folder)
     episode = next(e for e in load_episodes(show) if e.folder.name == name)
@@ -209,7 +209,7 @@ def _derived_glossary(show, name: str) -> tuple[str, ...]:
     """The terms ``warcast transcribe`` gives Whisper for an episode of a show whose articles
     were imported and that has no glossary file: hosts, guests, then names from the articles."""
     from warcast.episodes import load_episodes
-    from warcast.glossary import glossary_for
+    from warcast.transcript.glossary import glossary_for
 
     episode = next(e for e in load_episodes(show) if e.folder.name == name)
     return glossary_for(show, episode, _texts(("other",))).terms

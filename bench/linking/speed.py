@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from warcast.articles import Article
 from warcast.links import Linker, LinkSettings
-from warcast.transcripts import Cue, Transcript
+from warcast.transcript.model import Cue, Transcript
 
 SEED = 20260313
 SYLLABLES = ("ka", "zo", "ri", "ven", "tal", "mor", "is", "qu", "bel", "dra", "shan", "ot",

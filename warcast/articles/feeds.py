@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from warcast.articles.article import Draft, Reading, source_error
 from warcast.articles.text import excerpt, one_line
-from warcast.xmlns import URIS, subset
+from warcast.feed.namespaces import URIS, subset
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from warcast.errors import TranscriptError
 from warcast.timecode import SRT_STAMP
-from warcast.transcripts import Transcript, Word, cues_from_words, read_source
+from warcast.transcript.model import Transcript, Word, cues_from_words, read_source
 
 #: Transcript types that carry times, best first: the one to turn into transcript.vtt.
 TIMED_TYPES = ("text/vtt", "application/x-subrip", "application/srt", "application/json")

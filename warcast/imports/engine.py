@@ -15,8 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from warcast.artwork import artwork_problem, image_info, placeholder_png
-from warcast.audio import FORMATS, MEDIA_TYPES, container_suffix, probe
+from warcast.audio.artwork import artwork_problem, image_info, placeholder_png
+from warcast.audio.probe import FORMATS, MEDIA_TYPES, container_suffix, probe
 from warcast.episodes import (
     EPISODE_FILE,
     FOLDER_PATTERN,
@@ -554,7 +554,7 @@ class _Import:
         return chapters
 
     def _transcript(self, episode: SourceEpisode) -> bytes | None:
-        from warcast.transcripts import write_source
+        from warcast.transcript.model import write_source
 
         links = sorted((link for link in episode.transcripts if link["type"] in TIMED_TYPES),
                        key=lambda link: TIMED_TYPES.index(link["type"]))

@@ -11,9 +11,9 @@ import re
 from typing import TYPE_CHECKING
 
 from warcast.errors import FeedError
+from warcast.feed.namespaces import LEGACY_PODCAST, PREFIXES
 from warcast.imports.model import Notices
 from warcast.validation.repair import USUAL_NAMESPACES, parse_repaired
-from warcast.xmlns import LEGACY_PODCAST, PREFIXES
 
 if TYPE_CHECKING:
     from lxml.etree import _Element

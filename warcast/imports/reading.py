@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urlsplit
 
-from warcast.audio import MEDIA_TYPES, playable
+from warcast.audio.probe import MEDIA_TYPES, playable
 from warcast.categories import check_category
 from warcast.episodes import EPISODE_TYPES
+from warcast.feed.extensions import WRITTEN_BY_WARCAST
 from warcast.imports import values
 from warcast.imports.model import Notices, SourceEpisode, SourceFeed, SourceShow
 from warcast.imports.parsing import (
@@ -27,7 +28,6 @@ from warcast.imports.parsing import (
     parse_leniently,
     refuse,
 )
-from warcast.namespaces import WRITTEN_BY_WARCAST
 from warcast.notes import sanitize_html
 from warcast.show import MEDIUMS, SHOW_TYPES
 from warcast.validation.rules import TRANSCRIPT_TYPES

@@ -56,7 +56,7 @@ from warcast.articles import Article
 from warcast.links.index import ArticleIndex, Weighting
 from warcast.links.passages import Passage, passages
 from warcast.links.ranking import Ranking
-from warcast.transcripts import Transcript
+from warcast.transcript.model import Transcript
 
 METHOD_VERSION = "2"
 """Changes whenever the same inputs could give different links."""
@@ -155,8 +155,8 @@ class Linker:
     def link(self, transcript: Transcript, *, title: str = "", notes: str = "",
              names: Sequence[str] = ()) -> list[Link]:
         """Passage links in time order, then episode links best first. ``names`` is the
-        episode's glossary (:func:`warcast.glossary.glossary_for`): said in a passage, they
-        count :attr:`LinkSettings.glossary_weight` more."""
+        episode's glossary (:func:`warcast.transcript.glossary.glossary_for`): said in a
+        passage, they count :attr:`LinkSettings.glossary_weight` more."""
         return self.choose(self.rank(transcript, names))
 
     def rank(self, transcript: Transcript, names: Sequence[str] = ()) -> Ranking:

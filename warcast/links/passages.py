@@ -12,7 +12,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from warcast.transcripts import Cue
+from warcast.transcript.model import Cue
 
 
 @dataclass(frozen=True)

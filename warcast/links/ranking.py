@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from warcast.links.passages import Passage
-from warcast.transcripts import Cue
+from warcast.transcript.model import Cue
 
 
 @dataclass

@@ -11,10 +11,10 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.cache import digest, stamps
 from warcast.episodes import Episode, load_episodes
-from warcast.layout import Layout
 from warcast.lock import locked
+from warcast.publish.cache import digest, stamps
+from warcast.publish.layout import Layout
 from warcast.search.index import (
     IndexedEpisode,
     Passage,
@@ -27,8 +27,8 @@ from warcast.search.index import (
 from warcast.search.query import parse
 from warcast.show import Show, load_show
 from warcast.state import MEMBERS_SEARCH_INDEX, SEARCH_INDEX
-from warcast.transcription import WORDS_FILE, load_transcript
-from warcast.transcripts import Transcript, passages
+from warcast.transcript.model import Transcript, passages
+from warcast.transcript.transcribe import WORDS_FILE, load_transcript
 
 __all__ = [
     "INDEX_FILE",

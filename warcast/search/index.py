@@ -33,7 +33,6 @@ from html import escape
 from pathlib import Path
 
 from warcast.errors import SearchError
-from warcast.respelling import MIN_KEY, sound_key
 from warcast.search.query import (
     STOP_WORDS,
     Query,
@@ -44,6 +43,7 @@ from warcast.search.query import (
     parse,
     parts,
 )
+from warcast.transcript.respelling import MIN_KEY, sound_key
 
 SCHEMA_VERSION = 2
 PER_EPISODE = 3

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from warcast.audio import playable
+from warcast.audio.probe import playable
 from warcast.validation.findings import ERROR, WARNING, Finding
 from warcast.validation.repair import parse_repaired
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from warcast.artwork import artwork_problem, image_info
+from warcast.audio.artwork import artwork_problem, image_info
 from warcast.errors import FeedError
 from warcast.validation.context import Context, find, findall, is_http_url, present, text
 from warcast.validation.findings import ERROR, WARNING, Finding, error, warning

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from warcast.errors import FeedError
+from warcast.feed.namespaces import URIS
 from warcast.validation.reading import UNDECLARED_PREFIX, parse_feed
-from warcast.xmlns import URIS
 
 if TYPE_CHECKING:
     from lxml.etree import _Element

@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from warcast.audio import MEDIA_TYPES
+from warcast.audio.probe import MEDIA_TYPES
+from warcast.feed.namespaces import PODCAST_LEGACY, RULE_PREFIXES, URIS, subset
 from warcast.validation.findings import ERROR, WARNING
-from warcast.xmlns import PODCAST_LEGACY, RULE_PREFIXES, URIS, subset
 
 #: A required element: element name, rule set, level when missing, what to do.
 Requirement = tuple[str, str, str, str]
@@ -115,7 +115,7 @@ LANGUAGE = re.compile(r"[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*")
 #: C1 control characters: the mark of text mis-decoded from Windows-1252.
 CONTROL_CHARACTER = re.compile("[\x7f-\x9f]")
 
-#: Enclosure media types by file extension come from ``warcast.audio.MEDIA_TYPES`` (imported
+#: Enclosure media types by file extension come from ``warcast.audio.probe.MEDIA_TYPES`` (imported
 #: above: one table for what warcast publishes and what any feed may use); these are all of them.
 KNOWN_MEDIA_TYPES = frozenset(t for types in MEDIA_TYPES.values() for t in types)
 TRANSCRIPT_TYPES = (

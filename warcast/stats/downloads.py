@@ -7,7 +7,7 @@ The rules, in the order they apply:
    everything else are left out.
 2. Probes, requests that delivered 2 bytes or less (``Range: bytes=0-1``), are left out.
 3. Requests from bots are left out: the vendored OPAWG and crawler-user-agents lists decide
-   (:mod:`warcast.useragents`).
+   (:mod:`warcast.stats.useragents`).
 4. The requests of one listener (client address + user agent) for one episode are joined into
    one download: it begins with the first request and lasts 24 hours; the first request after
    that begins another.
@@ -38,15 +38,15 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from warcast.accesslogs import FORMATS, GROUPS, LogFormat, detect
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import StatsError
-from warcast.layout import Layout
+from warcast.publish.layout import Layout
 from warcast.show import load_show
-from warcast.useragents import classify
+from warcast.stats.accesslogs import FORMATS, GROUPS, LogFormat, detect
+from warcast.stats.useragents import classify
 
 if TYPE_CHECKING:
-    from warcast.tallies import Tally
+    from warcast.stats.tallies import Tally
 
 WINDOW_SECONDS = 24 * 3600     # one listener's requests for one episode within this are joined
 MINUTE_SECONDS = 60            # a download counts once this much audio was delivered
@@ -144,12 +144,12 @@ def count(show_folder: Path, logs: list[Path], *, log_format: str | None = None,
           threads: int | None = None, keep: bool = False) -> Counts:
     """Count the show's episode downloads in ``logs`` (each file's format recognised, unless
     ``log_format`` names it). With ``keep``, add them to the counts kept in the show folder
-    (:mod:`warcast.tallies`) and report those."""
+    (:mod:`warcast.stats.tallies`) and report those."""
     show = load_show(show_folder)
     episodes = load_episodes(show)
     tally = None
     if keep:
-        from warcast.tallies import Tally
+        from warcast.stats.tallies import Tally
 
         tally = Tally(show_folder)
     try:
@@ -169,7 +169,7 @@ def count_logs(logs: list[Path], wanted: list[Target], *, log_format: str | None
     digests: list[str] = []
     skipped: list[str] = []
     if tally is not None:
-        from warcast.tallies import log_digest
+        from warcast.stats.tallies import log_digest
 
         named = {log: _digest(log, log_digest) for log in logs}
         known = tally.known(list(named.values()))
@@ -265,7 +265,7 @@ def _count(db, by_format: dict[str, list[Path]], wanted: list[Target],  # type: 
     counts.excluded["bot"] = bots
     db.execute("DROP TABLE requests")
     if tally is not None:
-        from warcast.tallies import carry, close_run
+        from warcast.stats.tallies import carry, close_run
 
         newest = max(newest, tally.load(db))
         carry(db)

@@ -19,7 +19,7 @@ from typing import Any
 
 from warcast.errors import AudioError, TranscriptError
 from warcast.source import SourceTable
-from warcast.transcripts import Word
+from warcast.transcript.model import Word
 
 SAMPLE_RATE = 16_000
 EMBEDDED_MODEL = "tiny.en"
@@ -117,7 +117,7 @@ def transcribe_words(path: Path, options: WhisperOptions,
         _release_free_memory()
         if progress:
             progress(position)
-    from warcast.respelling import Respeller
+    from warcast.transcript.respelling import Respeller
 
     return Respeller(terms, whole_words(options.model)).words(words), position
 

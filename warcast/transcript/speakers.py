@@ -62,7 +62,7 @@ def diarize(samples: Any, voices: dict[str, Any] | None = None) -> list[Turn]:
 
 def diarize_file(path: Path, voices: dict[str, Any] | None = None) -> list[Turn]:
     """:func:`diarize` for an audio file, decoded piece by piece (bounded memory)."""
-    from warcast.whisper import pcm_pieces
+    from warcast.transcript.whisper import pcm_pieces
 
     return diarize_pieces(pcm_pieces(path, PIECE_SECONDS), voices)
 

@@ -15,12 +15,12 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast import speakers
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import AudioError, TranscriptError
 from warcast.lock import episode_lock, locked, show_lock
 from warcast.show import load_show
 from warcast.status import Status
+from warcast.transcript import speakers
 
 
 def found_turns(episode: Episode) -> tuple[tuple[float, str], ...]:
@@ -36,7 +36,7 @@ def found_turns(episode: Episode) -> tuple[tuple[float, str], ...]:
 def voices_heard(episode: Episode, language: str) -> tuple[str, ...]:
     """The named speakers of the episode's transcript, in order of first turn ("Speaker N",
     a voice nobody named yet, is left out): ``podcast:person`` for the voices heard."""
-    from warcast.transcription import load_transcript
+    from warcast.transcript.transcribe import load_transcript
 
     if episode.transcript is None or not episode.transcript.is_file():
         return ()
@@ -51,7 +51,7 @@ def track_turns(tracks: Mapping[str, Path]) -> tuple[tuple[float, str], ...]:
     """Exact turns from a multitrack recording: speaker name → that speaker's own file."""
     import numpy as np
 
-    from warcast.whisper import pcm_pieces
+    from warcast.transcript.whisper import pcm_pieces
 
     decoded = {}
     for name, path in tracks.items():
@@ -78,7 +78,7 @@ def find_speakers(folder: Path, selectors: tuple[str, ...] = (), *,
                   force: bool = False) -> Iterator[SpeakersResult]:
     """Label the speakers of the chosen episodes' machine transcripts again, from the audio
     (or from ``tracks``, one file per speaker) and the show's enrolled voices."""
-    from warcast.transcription import (
+    from warcast.transcript.transcribe import (
         SOURCE_FILE,
         STATE_FILE,
         WORDS_FILE,
@@ -110,8 +110,8 @@ def find_speakers(folder: Path, selectors: tuple[str, ...] = (), *,
 def _rewrite(episode: Episode, turns: tuple[tuple[float, str], ...], state: dict,
              language: str) -> None:
     """The transcript made again from the machine's word timings with ``turns``."""
-    from warcast.transcription import WORDS_FILE, _bounded, _write
-    from warcast.transcripts import Transcript, cues_from_words, read_words_sidecar
+    from warcast.transcript.model import Transcript, cues_from_words, read_words_sidecar
+    from warcast.transcript.transcribe import WORDS_FILE, _bounded, _write
 
     path = episode.folder / WORDS_FILE
     words = [w for row in read_words_sidecar(_bounded(path), path=path) for w in row]
@@ -123,8 +123,8 @@ def enroll(folder: Path, name: str, *, sample: Path | None = None,
            episode: str | None = None) -> int:
     """Learn ``name``'s voice from a ``sample`` of it alone, or from the turns a transcript
     names ``name`` in (``episode``); returns the seconds of speech it was learnt from."""
-    from warcast.transcription import load_transcript
-    from warcast.whisper import pcm_pieces
+    from warcast.transcript.transcribe import load_transcript
+    from warcast.transcript.whisper import pcm_pieces
 
     show = load_show(folder)
     if (sample is None) == (episode is None):

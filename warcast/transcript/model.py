@@ -518,7 +518,7 @@ def render_html(t: Transcript, *, title: str, chapters: Sequence[tuple[float, st
 def _page_template():  # type: ignore[no-untyped-def]
     from jinja2 import Environment, PackageLoader
 
-    env = Environment(loader=PackageLoader("warcast", "templates"), autoescape=False,
+    env = Environment(loader=PackageLoader("warcast", "site/templates"), autoescape=False,
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["text"] = html.escape
     env.filters["clock"] = clock

@@ -12,12 +12,12 @@ import re
 from dataclasses import replace
 
 from warcast.articles import RelatedArticle
-from warcast.chapters import CHAPTERS_MIME
 from warcast.episodes import Episode
-from warcast.layout import Layout
-from warcast.namespaces import EXTENSIONS, AtomLink, Fragment, Node, node
+from warcast.feed.chapters import CHAPTERS_MIME
+from warcast.feed.extensions import EXTENSIONS, AtomLink, Fragment, Node, node
+from warcast.publish.layout import Layout
 from warcast.show import Person, Show
-from warcast.transcripts import TRANSCRIPT_FORMATS
+from warcast.transcript.model import TRANSCRIPT_FORMATS
 
 GENERATOR = "warcast"
 DESCRIPTION_BYTES = 4000   # Apple's limit for an episode's <description>
@@ -153,7 +153,7 @@ def _itunes_item(show: Show, episode: Episode, layout: Layout) -> list[Node | No
 
 
 def _podcast_item(show: Show, episode: Episode, layout: Layout) -> list[Node | None]:
-    from warcast.turns import voices_heard
+    from warcast.transcript.turns import voices_heard
 
     listed = (*show.hosts, *episode.guests)
     heard = tuple(Person(name, "guest") for name in voices_heard(episode, show.language)

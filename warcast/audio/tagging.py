@@ -9,15 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from warcast.artwork import image_info
-from warcast.chapters import chapter_end, is_url
+from warcast.audio.artwork import image_info
+from warcast.audio.masters import derives
+from warcast.audio.tags import Artwork, TagChange, TagChapter, TagSet, write_tags
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import SourceError
-from warcast.layout import Layout
+from warcast.feed.chapters import chapter_end, is_url
 from warcast.lock import locked
-from warcast.masters import derives
+from warcast.publish.layout import Layout
 from warcast.show import Show, load_show
-from warcast.tags import Artwork, TagChange, TagChapter, TagSet, write_tags
 
 
 @locked("tag")

@@ -22,7 +22,7 @@ from warcast.lock import locked
 from warcast.show import Show, load_show
 from warcast.state import ARTICLES_STORE
 from warcast.status import Status
-from warcast.transcription import load_transcript
+from warcast.transcript.transcribe import load_transcript
 
 LINKS_FILE = "links.json"
 

@@ -1,5 +1,5 @@
 """Audience reports: download counts written as CSV, a PNG chart and a page in the members'
-area, from :class:`warcast.downloads.Counts` (pure renderers, then atomic writes).
+area, from :class:`warcast.stats.downloads.Counts` (pure renderers, then atomic writes).
 
 The page is ``<show>/.warcast/stats/stats/index.html``; ``warcast serve`` answers it to members at
 ``/members/<token>/stats/``. Same counts, same bytes: nothing here reads a clock.
@@ -11,10 +11,10 @@ import html
 import io
 from pathlib import Path
 
-from warcast.downloads import Counts, count
 from warcast.errors import StatsError
 from warcast.files import write_atomic
 from warcast.state import STATE_DIR
+from warcast.stats.downloads import Counts, count
 
 STATS_DIR = f"{STATE_DIR}/stats"     # in the show folder; served under /members/<token>/
 PAGE = "stats/index.html"

@@ -84,7 +84,7 @@ def _known_to_whisper(show: Show) -> Callable[[str], bool]:
     left out unless the episode's keywords name them. Without the model's tokenizer, none is."""
     import json
 
-    from warcast.whisper import resolve_model
+    from warcast.transcript.whisper import resolve_model
 
     path = Path(resolve_model(show.transcribe.model)) / "tokenizer.json"
     try:

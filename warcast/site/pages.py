@@ -19,14 +19,14 @@ from importlib import resources
 from xml.sax.saxutils import escape as xml_escape
 
 from warcast.episodes import Episode
-from warcast.feed import public_episodes
-from warcast.layout import FEED_FILE, Layout
+from warcast.feed.build import public_episodes
 from warcast.links import Link
+from warcast.publish.layout import FEED_FILE, Layout
 from warcast.show import Show
-from warcast.sitesearch import source_page
-from warcast.sitesearch import split as split_search
+from warcast.site.pagefind import source_page
+from warcast.site.pagefind import split as split_search
 from warcast.timecode import clock, iso_duration
-from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript, passages
+from warcast.transcript.model import TRANSCRIPT_FORMATS, Transcript, passages
 
 SITEMAP_LIMIT = 50_000           # URLs per sitemap file (the sitemaps.org limit)
 HOME_EPISODES = 20               # the home page lists the latest; the archive lists all
@@ -165,7 +165,7 @@ def _environment(show: Show):  # type: ignore[no-untyped-def]
     from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, select_autoescape
 
     loader = ChoiceLoader([FileSystemLoader(str(show.folder / "templates")),
-                           PackageLoader("warcast", "templates")])
+                           PackageLoader("warcast", "site/templates")])
     env = Environment(loader=loader, autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters["clock"] = clock
@@ -181,7 +181,7 @@ def _assets(show: Show) -> dict[str, object]:
     for name in STATIC_FILES:
         override = show.folder / "static" / name
         data = override.read_bytes() if override.is_file() else \
-            resources.files("warcast").joinpath("static", name).read_bytes()
+            resources.files("warcast").joinpath("site", "static", name).read_bytes()
         stem, dot, suffix = name.rpartition(".")
         target = f"assets/{stem}-{hashlib.sha256(data).hexdigest()[:10]}{dot}{suffix}"
         files[target] = data

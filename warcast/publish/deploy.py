@@ -31,8 +31,8 @@ from urllib.parse import urlsplit
 
 from warcast.errors import DeployError
 from warcast.files import write_atomic
-from warcast.layout import FEED_FILE
-from warcast.releases import MANIFEST, fault_point, live
+from warcast.publish.layout import FEED_FILE
+from warcast.publish.releases import MANIFEST, fault_point, live
 from warcast.state import CACHE_DIR
 
 FEED_CACHE = "public, max-age=60"                       # apps see a new episode within a minute
@@ -102,7 +102,7 @@ class DeployReport:
     unchanged: int = 0
     dry_run: bool = False
     feed: bytes | None = None          # the public feed now served (None: dry run)
-    pings: Any = None                  # warcast.pings.PingReport, once told
+    pings: Any = None                  # warcast.publish.pings.PingReport, once told
 
     @property
     def feed_changed(self) -> bool:
@@ -158,7 +158,7 @@ def deploy(show_folder: Path, out: Path, target_text: str, *, dry_run: bool = Fa
     if not dry_run and (site / FEED_FILE).is_file():
         report.feed = (site / FEED_FILE).read_bytes()
         if notify:
-            from warcast.pings import ping
+            from warcast.publish.pings import ping
             from warcast.show import load_show
 
             report.pings = ping(load_show(show_folder), report.feed)

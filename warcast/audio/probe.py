@@ -10,7 +10,7 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 
-from warcast.containers import check_complete
+from warcast.audio.containers import check_complete
 from warcast.errors import AudioError
 
 MAX_AUDIO_BYTES = 4 * 1024**3

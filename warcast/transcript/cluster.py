@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from warcast.errors import TranscriptError
-from warcast.transcripts import Word
-from warcast.whisper import WhisperOptions, transcribe_words
+from warcast.transcript.model import Word
+from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
 RETRIES = 2
 

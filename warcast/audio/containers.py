@@ -59,7 +59,7 @@ def reading(path: Path) -> Iterator[BinaryIO]:
 
 def check_complete(path: Path, kind: str) -> None:
     """Refuse an MP3 shorter than its Xing/Info header says, or an MP4 whose boxes run past
-    the end of the file; other kinds (a ``warcast.audio.FORMATS`` key) are not checked."""
+    the end of the file; other kinds (a ``warcast.audio.probe.FORMATS`` key) are not checked."""
     if kind == "mp3":
         _check_mp3(path)
     elif kind == "m4a":

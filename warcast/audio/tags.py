@@ -48,7 +48,7 @@ from mutagen import FileType, MutagenError, id3
 from mutagen.mp3 import MP3
 from mutagen.mp4 import MP4, MP4Cover, MP4FreeForm
 
-from warcast import containers
+from warcast.audio import containers
 from warcast.errors import AudioError
 from warcast.timecode import precise
 

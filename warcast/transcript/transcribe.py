@@ -18,15 +18,15 @@ from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
-from warcast.cache import remembered_digest
+from warcast.audio.tags import audio_payload_digest
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
 from warcast.files import file_sha256, write_atomic
 from warcast.lock import episode_lock, locked
+from warcast.publish.cache import remembered_digest
 from warcast.show import Show, load_show
 from warcast.status import Status
-from warcast.tags import audio_payload_digest
-from warcast.transcripts import (
+from warcast.transcript.model import (
     Transcript,
     Word,
     cues_from_words,
@@ -35,13 +35,13 @@ from warcast.transcripts import (
     words_sidecar,
     write_source,
 )
-from warcast.whisper import WhisperOptions, transcribe_words
+from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
 SOURCE_FILE = "transcript.vtt"
 WORDS_FILE = "transcript.words.json"
 MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024   # a 10-hour episode's word timings are about 15 MB
 STATE_FILE = "transcript.state.json"
-SPEAKERS_VERSION = 1  # warcast.speakers.VERSION, without importing it (it is heavy)
+SPEAKERS_VERSION = 1  # warcast.transcript.speakers.VERSION, without importing it (it is heavy)
 _NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
          "speakers with <v Name>. warcast will not overwrite this file once you edit it "
          "(unless run with --force).")
@@ -90,7 +90,7 @@ def transcribe_show(folder: Path, selectors: tuple[str, ...] = (), *, model: str
 def _transcribe_fanned(show: Show, chosen: list[Episode], options: WhisperOptions, force: bool,
                        workers: int | None, cluster: str | None
                        ) -> Iterator[TranscriptionResult]:
-    from warcast.cluster import Job, fan_out
+    from warcast.transcript.cluster import Job, fan_out
 
     todo: dict[str, tuple[Episode, _Plan]] = {}
     for episode in chosen:
@@ -144,7 +144,7 @@ def _plan(episode: Episode, options: WhisperOptions, force: bool) -> _Plan:
 def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], seconds: float,
             wall: float) -> TranscriptionResult:
     """Write the transcript made of ``words``; the result for the summary line."""
-    from warcast.turns import found_turns
+    from warcast.transcript.turns import found_turns
 
     cues = cues_from_words(words, speakers=episode.turns or found_turns(episode))
     transcript = Transcript(cues=cues, language=language)
@@ -165,7 +165,7 @@ def _finish(episode: Episode, plan: _Plan, language: str, words: list[Word], sec
 def _names(show: Show, episode: Episode) -> tuple[str, ...]:
     """The episode's glossary (hosts, guests, names from the articles): hotwords and the
     respelling pass's targets, so that they come out spelled right."""
-    from warcast.glossary import glossary_for
+    from warcast.transcript.glossary import glossary_for
 
     return glossary_for(show, episode).terms
 

@@ -13,8 +13,8 @@ import html
 import json
 
 from warcast.episodes import Episode
-from warcast.layout import Layout
 from warcast.links import Link
+from warcast.publish.layout import Layout
 from warcast.show import Show
 from warcast.timecode import clock
 

@@ -16,8 +16,8 @@ import tempfile
 from html import escape
 from pathlib import Path
 
-from warcast.cache import RenderCache, digest
 from warcast.errors import PublishError
+from warcast.publish.cache import RenderCache, digest
 from warcast.timecode import clock
 
 BUNDLE = "pagefind"

@@ -13,25 +13,25 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from warcast.articles import Article
-from warcast.backlinks import render_backlinks
-from warcast.cache import RenderCache, code_stamps, digest, stamps, tree_stamps
-from warcast.chapters import is_url, render_chapters
+from warcast.audio.masters import published_audio
 from warcast.episodes import Episode, load_episodes
 from warcast.errors import FeedError
-from warcast.feed import build_feed, public_episodes
+from warcast.feed.build import build_feed, public_episodes
+from warcast.feed.chapters import is_url, render_chapters
 from warcast.files import write_atomic
-from warcast.layout import FEED_FILE, Layout, MembersLayout
-from warcast.linking import known_articles, published, related, related_articles
 from warcast.links import Link
+from warcast.links.run import known_articles, published, related, related_articles
 from warcast.lock import locked
-from warcast.masters import published_audio
 from warcast.members import PLACEHOLDER, STORE_FILE
-from warcast.releases import Content, CopyOf, generations, live, release
+from warcast.publish.cache import RenderCache, code_stamps, digest, stamps, tree_stamps
+from warcast.publish.layout import FEED_FILE, Layout, MembersLayout
+from warcast.publish.releases import Content, CopyOf, generations, live, release
 from warcast.show import Show, load_show, pin_podcast_guid
+from warcast.site.backlinks import render_backlinks
 from warcast.state import ARTICLES_STORE, BUNDLE_DIR, LEGACY, STATE_DIR
-from warcast.tallies import STORE_FILE as DOWNLOADS_FILE
-from warcast.transcription import load_transcript
-from warcast.transcripts import TRANSCRIPT_FORMATS, Transcript
+from warcast.stats.tallies import STORE_FILE as DOWNLOADS_FILE
+from warcast.transcript.model import TRANSCRIPT_FORMATS, Transcript
+from warcast.transcript.transcribe import load_transcript
 from warcast.validation import Finding, compare_feeds, has_errors, validate_feed
 
 
@@ -167,7 +167,7 @@ def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout,
                  ) -> dict[str, Content]:
     """The members' bundle: their feed of every episode, and the files and pages of the
     members-only episodes (public ones are served from the public site)."""
-    from warcast.site import render_episode_pages
+    from warcast.site.pages import render_episode_pages
 
     hidden = [e for e in episodes if e.members_only]
     transcripts = {e.name: load_transcript(e, show.language) for e in hidden if e.transcript}
@@ -190,8 +190,8 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout,
     episode renders to (transcript files, page, search source page) and the search bundle
     are taken from the render cache when their inputs are unchanged: the one place where
     rendered output is cached. Building the search bundle is its own step, after the pages."""
-    from warcast.site import SiteRenderer
-    from warcast.sitesearch import search_bundle
+    from warcast.site.pagefind import search_bundle
+    from warcast.site.pages import SiteRenderer
 
     listed = public_episodes(episodes)
     links = {e.name: every_link[e.name] for e in listed}   # no members-only episode

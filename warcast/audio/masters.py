@@ -1,7 +1,7 @@
 """The producer's master (WAV, FLAC, AIFF) and the audio published from it.
 
 Publishing never serves a master: it derives the episode's audio from it. The master is
-measured (BS.1770-4, :mod:`warcast.loudness`), brought to the show's target loudness with
+measured (BS.1770-4, :mod:`warcast.audio.loudness`), brought to the show's target loudness with
 one gain, held under the true-peak ceiling by a look-ahead limiter only where the gain
 would push peaks over it, encoded (MP3, or AAC in M4A), measured again and, when the encoded
 file misses the target, made once more with the gain and ceiling corrected by what was
@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from warcast.audio import LOSSLESS_KINDS, AudioInfo, probe
-from warcast.cache import CACHE_DIR, digest, remembered_digest
+from warcast.audio.loudness import Loudness, measure, run_ffmpeg
+from warcast.audio.probe import LOSSLESS_KINDS, AudioInfo, probe
 from warcast.errors import AudioError
 from warcast.files import file_sha256
 from warcast.lock import locked
-from warcast.loudness import Loudness, measure, run_ffmpeg
+from warcast.publish.cache import CACHE_DIR, digest, remembered_digest
 from warcast.timecode import clock
 
 if TYPE_CHECKING:
@@ -285,7 +285,7 @@ class AudioCache:
 
     def remember(self, path: Path, loudness: Loudness) -> None:
         """Record what was measured of a file just made (so it is not decoded again)."""
-        from warcast.loudness import remember
+        from warcast.audio.loudness import remember
 
         remember(self.loudness,
                  digest("loudness", SCHEMA, self.source_digest(path), "", True)[:32], loudness)
@@ -447,7 +447,7 @@ def _tagged_copy(encoded: Path, final: Path, tags: object) -> None:
     """Tag a copy of ``encoded`` and move it to ``final`` (readers never see it half done)."""
     import shutil
 
-    from warcast.tags import write_tags
+    from warcast.audio.tags import write_tags
 
     handle, name = tempfile.mkstemp(prefix=".", suffix=final.suffix, dir=final.parent)
     os.close(handle)
@@ -477,8 +477,8 @@ def published_audio(show: Show, episodes: list[Episode], *, prune: bool = True
                     ) -> tuple[list[Episode], dict[str, Derived]]:
     """The episodes with the audio apps will get: each master (and, when asked, each encoded
     file) replaced by its derived file. Episodes are derived side by side, one per core."""
-    from warcast.layout import Layout
-    from warcast.tagging import cover_artwork, episode_tags
+    from warcast.audio.tagging import cover_artwork, episode_tags
+    from warcast.publish.layout import Layout
 
     chosen = [e for e in episodes if derives(e.audio, show.audio)]
     cache = AudioCache(show.folder)

@@ -112,8 +112,8 @@ def beside_feed(feed_file: Path, feed_url: str):  # type: ignore[no-untyped-def]
 def locate_beside(feed: str, data: bytes):  # type: ignore[no-untyped-def]
     """:func:`beside_feed` for the feed file ``feed`` (bytes ``data``) at the URL its
     ``atom:link rel="self"`` names; None when it names none."""
+    from warcast.feed.namespaces import URIS
     from warcast.validation import parse_feed
-    from warcast.xmlns import URIS
 
     link = parse_feed(data, source=feed).find(f"channel/{{{URIS['atom']}}}link[@rel='self']")
     url = link.get("href") if link is not None else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
 from lxml import etree
 
-from warcast.xmlns import FEED_PREFIXES, subset
+from warcast.feed.namespaces import FEED_PREFIXES, subset
 
 NAMESPACES = subset(*FEED_PREFIXES)
 

@@ -1,0 +1,1 @@
+"""Audio: probing the file, its container, artwork, tags and loudness (masters)."""

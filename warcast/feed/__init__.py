@@ -1,0 +1,1 @@
+"""The feed: built with feedgen and warcast's extensions, one namespace table, chapters."""

@@ -1,0 +1,1 @@
+"""Publishing: plan every output file, cache renders, release atomically, deploy and ping."""

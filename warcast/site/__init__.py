@@ -1,0 +1,1 @@
+"""The website: pages from Jinja templates, the Pagefind search bundle, backlinks."""

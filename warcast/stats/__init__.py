@@ -1,0 +1,1 @@
+"""Download statistics: access logs read, counted and summarised by audience."""
