@@ -495,7 +495,7 @@ def test_a_database_failure_mid_source_rolls_the_whole_source_back(cli: Cli) -> 
 def test_store_schema_journal_and_version(show_dir: Path) -> None:
     with open_store(show_dir) as store:
         assert store.count() == 0
-        assert store._db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        assert store.db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
     with sqlite3.connect(show_dir / ARTICLES_STORE) as db:
         assert db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

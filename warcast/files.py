@@ -7,6 +7,7 @@ atomically (temporary file in the same folder, fsync, rename) so a reader never 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import tempfile
 import tomllib
@@ -52,6 +53,19 @@ def read_toml(path: Path, *, what: str) -> dict[str, Any]:
             f"invalid TOML: {exc}", path=path,
             hint="Fix the syntax (strings need quotes, tables [name], arrays [a, b])",
         ) from None
+
+
+def read_json_object(path: Path) -> dict | None:
+    """The JSON object stored in ``path`` (``{}`` when there is none, or when it holds
+    another JSON value); None when it cannot be read as JSON: the caller decides what that
+    damage means."""
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else {}
 
 
 def write_atomic(path: Path, data: bytes, *, mode: int | None = None) -> None:

@@ -19,6 +19,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+from warcast.database import Database
 from warcast.errors import MemberError, SourceError
 
 STORE_FILE = "members.sqlite"
@@ -69,7 +70,7 @@ def digest(token: str) -> str:
     return hashlib.sha256(token.encode("ascii")).hexdigest()
 
 
-class MemberStore:
+class MemberStore(Database):
     """The members of one show."""
 
     def __init__(self, folder: Path, *, create: bool = False, readonly: bool = False) -> None:
@@ -94,15 +95,6 @@ class MemberStore:
         except sqlite3.DatabaseError as exc:
             raise MemberError(f"not a usable members store ({exc})", path=self.path,
                               hint="Restore it from a backup") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> MemberStore:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     def add(self, name: str, expires: dt.date | None = None) -> Issued:
         name = _name(name, self.path)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from warcast.articles.article import Article, normalize_url
+from warcast.database import Database
 from warcast.errors import ArticleError
 
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -68,47 +69,38 @@ class Counts:
     unchanged: int = 0
 
 
-class ArticleStore:
+class ArticleStore(Database):
     """The articles of one show, read and written through one SQLite connection."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         with self._errors():
-            self._db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
+            self.db = sqlite3.connect(path, timeout=10.0, isolation_level=None)
         try:
             with self._errors():
-                self._db.execute("PRAGMA foreign_keys = ON")
-                self._db.execute("PRAGMA journal_mode = WAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self.db.execute("PRAGMA journal_mode = WAL")
                 self._migrate()
         except BaseException:
-            self._db.close()
+            self.db.close()
             raise
-
-    def __enter__(self) -> ArticleStore:
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        self._db.close()
 
     def count(self) -> int:
         """How many articles the store holds."""
         with self._errors():
-            return int(self._db.execute("SELECT count(*) FROM articles").fetchone()[0])
+            return int(self.db.execute("SELECT count(*) FROM articles").fetchone()[0])
 
     def get(self, url: str) -> Article | None:
         """The article at ``url`` (normalized as on import), or None."""
         with self._errors():
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url = ?",
+            rows = self.db.execute(f"SELECT {_COLUMNS} FROM articles WHERE url = ?",
                                     (normalize_url(url) or url,)).fetchall()
             return self._articles(rows)[0] if rows else None
 
     def all(self) -> list[Article]:
         """Every article, ordered by URL."""
         with self._errors():
-            rows = self._db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY url").fetchall()
+            rows = self.db.execute(f"SELECT {_COLUMNS} FROM articles ORDER BY url").fetchall()
             return self._articles(rows)
 
     def upsert(self, articles: Iterable[Article]) -> Counts:
@@ -118,7 +110,7 @@ class ArticleStore:
         with self._errors(), self._transaction():
             for article in articles:
                 digest = content_hash(article)
-                row = self._db.execute("SELECT id, content_hash FROM articles WHERE url = ?",
+                row = self.db.execute("SELECT id, content_hash FROM articles WHERE url = ?",
                                        (article.url,)).fetchone()
                 if row is None:
                     added += 1
@@ -134,19 +126,19 @@ class ArticleStore:
         values = (article.url, article.title, _iso(article.published), article.dek,
                   article.body, article.access, article.source, digest, now)
         if article_id is None:
-            article_id = self._db.execute(
+            article_id = self.db.execute(
                 "INSERT INTO articles (url, title, published, dek, body, access, source, "
                 "content_hash, imported_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", values,
             ).lastrowid
         else:
-            self._db.execute(
+            self.db.execute(
                 "UPDATE articles SET url = ?, title = ?, published = ?, dek = ?, body = ?, "
                 "access = ?, source = ?, content_hash = ?, imported_at = ? WHERE id = ?",
                 (*values, article_id),
             )
         for table, names in (("article_authors", article.authors), ("article_tags", article.tags)):
-            self._db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
-            self._db.executemany(
+            self.db.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
+            self.db.executemany(
                 f"INSERT INTO {table} (article_id, position, name) VALUES (?, ?, ?)",
                 [(article_id, position, name) for position, name in enumerate(names)],
             )
@@ -155,7 +147,7 @@ class ArticleStore:
         """Rows of the articles table, with their authors and tags, as articles."""
         names: dict[str, dict[int, list[str]]] = {"article_authors": {}, "article_tags": {}}
         for table, by_id in names.items():
-            for article_id, name in self._db.execute(
+            for article_id, name in self.db.execute(
                     f"SELECT article_id, name FROM {table} ORDER BY article_id, position"):
                 by_id.setdefault(article_id, []).append(name)
         return [
@@ -168,7 +160,7 @@ class ArticleStore:
 
     def _migrate(self) -> None:
         """Bring the schema up to :data:`SCHEMA_VERSION`, one transaction per step."""
-        version = self._db.execute("PRAGMA user_version").fetchone()[0]
+        version = self.db.execute("PRAGMA user_version").fetchone()[0]
         if version > SCHEMA_VERSION:
             raise ArticleError(
                 f"was written by a newer warcast (schema {version}, this one knows "
@@ -177,19 +169,19 @@ class ArticleStore:
         for number in range(version, SCHEMA_VERSION):
             with self._transaction():
                 for statement in MIGRATIONS[number]:
-                    self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {number + 1}")
+                    self.db.execute(statement)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
-        self._db.execute("BEGIN IMMEDIATE")
+        self.db.execute("BEGIN IMMEDIATE")
         try:
             yield
         except BaseException:
-            if self._db.in_transaction:
-                self._db.execute("ROLLBACK")
+            if self.db.in_transaction:
+                self.db.execute("ROLLBACK")
             raise
-        self._db.execute("COMMIT")
+        self.db.execute("COMMIT")
 
     @contextmanager
     def _errors(self) -> Iterator[None]:

@@ -16,7 +16,7 @@ from pathlib import Path
 from warcast.articles import Article, RelatedArticle, open_store
 from warcast.episodes import EPISODE_FILE, Decision, Episode, load_episodes, parse_time, select
 from warcast.errors import SourceError
-from warcast.files import read_toml, write_atomic
+from warcast.files import read_json_object, read_toml, write_atomic
 from warcast.links import Link, Linker
 from warcast.lock import locked
 from warcast.show import Show, load_show
@@ -63,13 +63,8 @@ def _link_episode(show: Show, episode: Episode, linker: Linker) -> LinkResult:
 
 
 def _stored(path: Path) -> dict:
-    if not path.is_file():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
+    """Stored suggestions; a damaged file is as good as none (it is derived)."""
+    return read_json_object(path) or {}
 
 
 def suggested(episode: Episode) -> list[Link]:

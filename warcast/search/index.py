@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 from html import escape
 from pathlib import Path
 
+from warcast.database import Database
 from warcast.errors import SearchError
 from warcast.search.query import (
     STOP_WORDS,
@@ -186,7 +187,7 @@ def check_fts5() -> None:
         connection.close()
 
 
-class SearchIndex:
+class SearchIndex(Database):
     """One index file; open it, update it with episodes, search it."""
 
     def __init__(self, path: Path, *, create: bool = False) -> None:
@@ -205,15 +206,6 @@ class SearchIndex:
         except sqlite3.DatabaseError as exc:
             raise SearchError(f"not a usable search index ({exc})", path=path,
                               hint="Delete it and run 'warcast index' to rebuild it") from None
-
-    def close(self) -> None:
-        self.db.close()
-
-    def __enter__(self) -> SearchIndex:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.close()
 
     def _check_version(self, create: bool) -> None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()

@@ -391,10 +391,12 @@ def _turns(regions: Sequence[tuple[float, float]], spans: Any,
     return _joined(turns)
 
 
-def _joined(turns: list[tuple[float, float, int]]) -> list[tuple[float, float, int]]:
+def _joined(turns: list[tuple[float, float, int]],
+            gap: float = JOIN_GAP) -> list[tuple[float, float, int]]:
+    """Stretches of one voice less than ``gap`` seconds apart joined into one turn."""
     out: list[tuple[float, float, int]] = []
     for start, end, label in turns:
-        if out and out[-1][2] == label and start - out[-1][1] < JOIN_GAP:
+        if out and out[-1][2] == label and start - out[-1][1] < gap:
             out[-1] = (out[-1][0], end, label)
         else:
             out.append((start, end, label))
@@ -491,10 +493,5 @@ def turns_from_tracks(tracks: dict[str, Any], *, frame: float = 0.1,
     loudest = np.argmax(levels, axis=0)
     voiced = levels.max(axis=0) > floor_db
     raw = [(i * frame, (i + 1) * frame, int(loudest[i])) for i in range(len(loudest)) if voiced[i]]
-    joined: list[tuple[float, float, int]] = []
-    for start, end, label in raw:
-        if joined and joined[-1][2] == label and start - joined[-1][1] < FILL_GAP:
-            joined[-1] = (joined[-1][0], end, label)
-        else:
-            joined.append((start, end, label))
-    return [Turn(round(s, 3), round(e, 3), names[label]) for s, e, label in _joined(joined)]
+    joined = _joined(_joined(raw, FILL_GAP))
+    return [Turn(round(s, 3), round(e, 3), names[label]) for s, e, label in joined]

@@ -21,7 +21,7 @@ from pathlib import Path
 from warcast.audio.tags import audio_payload_digest
 from warcast.episodes import Episode, load_episodes, select
 from warcast.errors import TranscriptError
-from warcast.files import file_sha256, write_atomic
+from warcast.files import file_sha256, read_json_object, write_atomic
 from warcast.lock import episode_lock, locked
 from warcast.publish.cache import remembered_digest
 from warcast.show import Show, load_show
@@ -203,14 +203,11 @@ def _audio_digest(episode: Episode) -> str:
 
 
 def _read_state(path: Path) -> dict:
-    if not path.exists():
-        return {}
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    data = read_json_object(path)
+    if data is None:
         raise TranscriptError("is damaged", path=path,
-                              hint="Delete it; the next transcribe run rebuilds it") from None
-    return data if isinstance(data, dict) else {}
+                              hint="Delete it; the next transcribe run rebuilds it")
+    return data
 
 
 def _edited_by_hand(source: Path, state: dict) -> bool:
