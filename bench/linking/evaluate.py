@@ -91,7 +91,17 @@ Part = tuple[Run, list[int]]
 def prepare(setup: str, settings: LinkSettings, variant: str,
             articles: list, cases: list[corpus.EpisodeCase]) -> Run:
     linker = Linker(articles, settings)
-    return Run(setup, variant, linker, cases, [linker.rank(c.transcript, c.names) for c in cases])
+    # Settings that only choose among ranked scores (threshold, mentions, ...) share a ranking.
+    ranks = {k: v for k, v in asdict(settings).items() if k in RANK_SETTINGS}
+    key = (setup, json.dumps(ranks, sort_keys=True), id(articles), id(cases))
+    if key not in _RANKED:
+        _RANKED[key] = [linker.rank(c.transcript, c.names) for c in cases]
+    return Run(setup, variant, linker, cases, _RANKED[key])
+
+
+RANK_SETTINGS = ("window", "hop", "background", "glossary_weight", "weighting")
+"""The fields of LinkSettings that change a ranking (Linker.rank); the others only choose."""
+_RANKED: dict[tuple, list[Ranking]] = {}
 
 
 def tally(parts: list[Part], threshold: float, clusters: dict[str, str]) -> Counter[str]:

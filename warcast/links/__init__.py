@@ -101,6 +101,16 @@ class LinkSettings:
     """A link starts at the first cue (and ends at the last) scoring this share of the best."""
     join: float = 10.0
     """Links to one article less than this many seconds apart are merged into one."""
+    mention: float = 0.0
+    """A passage *mentions* its best article when that article scores at least this share of
+    :attr:`threshold` there (0: no mentions; episode links come from passage links only). An
+    episode link starts at the first passage that links or mentions its article, and an
+    article with no passage link is an episode link when :attr:`mentions` passages mention it:
+    evidence spread over an episode counts even when no single passage clears the threshold
+    (a short brief has few terms to match, so its best passage scores low)."""
+    mentions: int = 2
+    """Least passages that must mention an article with no passage link for it to be an
+    episode link (windows overlap: two neighbours are about 45 seconds of talk)."""
     background: str = ""
     """How a passage's score for an article is set against the same article's scores over the
     rest of the episode: "" (not at all), "median" (minus the article's median passage score
@@ -178,7 +188,7 @@ class Linker:
         """The links a ranking makes: passage links in time order, then episode links."""
         found = [self.passage_links(ranking, i) for i in range(len(ranking.passages))]
         merged = _merge([link for links in found for link in links], self.settings.join)
-        return merged + self._episode_links(merged)
+        return merged + self._episode_links(merged, self._mentions(ranking))
 
     def passage_links(self, ranking: Ranking, passage: int) -> list[Link]:
         """The links one passage makes: its best article if clear, and close seconds."""
@@ -200,13 +210,48 @@ class Linker:
                               round(score, 4)))
         return links
 
-    def _episode_links(self, links: list[Link]) -> list[Link]:
-        """The articles with the most linked evidence, each where it first comes up."""
+    def _mentions(self, ranking: Ranking) -> tuple[list[Link], dict[str, int]]:
+        """The passages whose best article scores :attr:`LinkSettings.mention` of the
+        threshold there, as links (trimmed like passage links, merged per article), and how
+        many passages mention each article."""
+        s = self.settings
+        found: list[Link] = []
+        if not s.mention:
+            return found, {}
+        for i in range(len(ranking.passages)):
+            order = ranking.order(i, 1)
+            if not order or ranking.score(i, order[0]) < s.mention * s.threshold:
+                continue
+            article = self.index.article(order[0])
+            assert article is not None
+            start, end = ranking.evidence(i, order[0], s.trim)
+            found.append(Link(article.url, article.title, "passage", start, end,
+                              round(ranking.score(i, order[0]), 4)))
+        count: dict[str, int] = {}
+        for link in found:
+            count[link.url] = count.get(link.url, 0) + 1
+        return _merge(found, s.join), count
+
+    def _episode_links(self, links: list[Link],
+                       mentions: tuple[list[Link], dict[str, int]] = ([], {})) -> list[Link]:
+        """The articles with the most linked evidence, each where it first comes up (its
+        first passage link or mention); articles no passage links but that enough passages
+        mention, by the evidence of their mentions."""
         weight: dict[str, float] = {}
         first: dict[str, Link] = {}
         for link in links:
             weight[link.url] = weight.get(link.url, 0.0) + link.score * (link.end - link.start)
             first.setdefault(link.url, link)
+        mentioned, count = mentions
+        extra: dict[str, float] = {}
+        for link in mentioned:
+            if link.url in weight:
+                if link.start < first[link.url].start:
+                    first[link.url] = link
+            elif count[link.url] >= self.settings.mentions:
+                extra[link.url] = extra.get(link.url, 0.0) + link.score * (link.end - link.start)
+                first.setdefault(link.url, link)
+        weight |= extra
         best = sorted(weight, key=lambda url: (-weight[url], url))
         return [replace(first[url], level="episode", score=round(weight[url] / 60.0, 4))
                 for url in best[: self.settings.max_episode_links]]
