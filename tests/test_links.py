@@ -75,8 +75,12 @@ RUSSIA_SAHEL = paragraph("0002", 3, Wagner="Wagna")
 
 
 def test_passages_without_an_article_get_no_link(linker: Linker) -> None:
-    links = linker.link(transcript(INTRO, CRICKET, MEMBERSHIP))
-    assert links == []
+    banter = transcript(INTRO, CRICKET, MEMBERSHIP)
+    assert [k for k in linker.link(banter) if k.level == "passage"] == []
+    # An intro that names the region ("the northern edge of South America") mentions an
+    # article weakly: a mention can make an episode link, never a passage link.
+    no_mentions = dataclasses.replace(linker.settings, mention=0.0)
+    assert linker.with_settings(no_mentions).link(banter) == []
 
 
 def test_misheard_names_still_link(linker: Linker) -> None:
@@ -297,7 +301,7 @@ def test_an_article_spread_over_passages_below_the_threshold_is_an_episode_link(
     ranking = linker.rank(episode)
     slot = ranking.urls.index(BASE + "icj-essequibo-case")
     column = ranking.scores[:, slot]
-    above = LinkSettings(threshold=round(float(column.max()) * 1.05, 4))
+    above = LinkSettings(threshold=round(float(column.max()) * 1.05, 4), mention=0.0)
     assert linker.with_settings(above).choose(ranking) == []
     mention = 0.6
     mentioned = [i for i in range(len(ranking.passages)) if ranking.order(i, 1) == [slot]
