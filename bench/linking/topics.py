@@ -177,7 +177,7 @@ def markdown(report: dict[str, Any]) -> str:
                   f"(threshold {h['threshold']})", "",
                   "| episodes | " + " | ".join(LABELS.values()) + " |",
                   "|---|" + "---|" * len(LABELS),
-                  "| all three topics | " + " | ".join(f"{h['pooled'][k]:.3f}" for k in LABELS)
+                  "| all held-out topics | " + " | ".join(f"{h['pooled'][k]:.3f}" for k in LABELS)
                   + " |"]
         for name, e in h["episodes"].items():
             lines.append(f"| {name} | " + " | ".join(f"{e[k]:.3f}" for k in LABELS) + " |")
