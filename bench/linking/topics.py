@@ -2,18 +2,20 @@
 
 Usage: python bench/linking/topics.py [--held-out] [--setups glossary,plain]
 
-Both labelled sets (corpus.SETS: ``ours``, the set the linker was first tuned on, and
-``other``, written for this test with other topics, writers, lengths, styles and voices) are
-linked against all their articles together (78: each set's articles are distractors for the
-other's episodes). Every episode belongs to one topic, the cluster it discusses most.
+The three labelled sets (corpus.SETS: ``ours``, the set the linker was first tuned on;
+``other``, written for this test with other topics, writers, lengths, styles and voices; and
+``held``, two more topics written before the second round of tuning) are linked against all
+their articles together (86: each set's articles are distractors for the others' episodes).
+Every episode belongs to one topic, the cluster it discusses most.
 
 - **Tuning pool**: every topic but :data:`HELD_OUT`. Each setting is scored
   leave-one-topic-out: the threshold is fitted on the episodes of the other topics
   (evaluate.fit) and the held-out topic's episodes are scored at it; the figures are pooled
   over folds and reported per fold, with the worst fold.
-- **Held-out topics** (:data:`HELD_OUT`, three topics of the ``other`` set, fixed before any
-  tuning): scored only with ``--held-out``, once, with the chosen settings and the threshold
-  fitted on the whole tuning pool; reported per episode.
+- **Held-out topics** (:data:`HELD_OUT`: three topics of the ``other`` set and both of the
+  ``held`` set, each fixed before the tuning it was kept from): scored only with
+  ``--held-out``, once, with the chosen settings and the threshold fitted on the whole tuning
+  pool; reported per episode.
 
 Results go to bench/results/linking-topics.json and .md.
 """
@@ -161,7 +163,8 @@ def markdown(report: dict[str, Any]) -> str:
     lines = ["# Linking with whole topics left out", "",
              f"Held-out topics (never tuned on): {', '.join(report['held_out_topics'])}. "
              "Tuning pool: the other 13 topics (8 of the first set's clusters, one per episode: "
-             "the cluster its episode links weigh most; 5 of the second set's). Each cell: "
+             "the cluster its episode links weigh most; 5 of the second set's; none of the third "
+             "set's). Each cell: "
              "pooled over the folds / worst fold.", "",
              "| setup | variant | " + " | ".join(LABELS.values()) + " |",
              "|---|---|" + "---|" * len(LABELS)]
