@@ -75,8 +75,12 @@ RUSSIA_SAHEL = paragraph("0002", 3, Wagner="Wagna")
 
 
 def test_passages_without_an_article_get_no_link(linker: Linker) -> None:
-    links = linker.link(transcript(INTRO, CRICKET, MEMBERSHIP))
-    assert links == []
+    banter = transcript(INTRO, CRICKET, MEMBERSHIP)
+    assert [k for k in linker.link(banter) if k.level == "passage"] == []
+    # An intro that names the region ("the northern edge of South America") mentions an
+    # article weakly: a mention can make an episode link, never a passage link.
+    no_mentions = dataclasses.replace(linker.settings, mention=0.0)
+    assert linker.with_settings(no_mentions).link(banter) == []
 
 
 def test_misheard_names_still_link(linker: Linker) -> None:
@@ -224,17 +228,18 @@ def test_other_writers_briefs_and_features_link_beside_the_first_sets_articles(
     assert linker.link(banter) == []
 
 
-def test_other_set_labels_match_its_scripts_articles_and_voices() -> None:
+@pytest.mark.parametrize("folder", [OTHER, SET / "held"], ids=["other", "held"])
+def test_second_and_third_set_labels_match_their_scripts_articles_and_voices(folder: Path) -> None:
     import json
 
     urls = {json.loads(line)["url"] for line in
-            (OTHER / "articles.jsonl").read_text(encoding="utf-8").splitlines()}
-    labels = json.loads((OTHER / "labels.json").read_text(encoding="utf-8"))
-    voices = json.loads((OTHER / "voices.json").read_text(encoding="utf-8"))
+            (folder / "articles.jsonl").read_text(encoding="utf-8").splitlines()}
+    labels = json.loads((folder / "labels.json").read_text(encoding="utf-8"))
+    voices = json.loads((folder / "voices.json").read_text(encoding="utf-8"))
     assert sorted(labels) == sorted(voices) == sorted(p.parent.name for p in
-                                                      OTHER.glob("show/*/script.txt"))
+                                                      folder.glob("show/*/script.txt"))
     for name, episode in labels.items():
-        script = (OTHER / "show" / name / "script.txt").read_text(encoding="utf-8")
+        script = (folder / "show" / name / "script.txt").read_text(encoding="utf-8")
         blocks = script.strip().split("\n\n")
         assert len(blocks) == len(episode["paragraphs"])
         for block, label in zip(blocks, episode["paragraphs"], strict=True):
@@ -288,3 +293,26 @@ def test_a_ranking_with_other_scores_orders_by_them(linker: Linker) -> None:
     best = ranking.order(0, 1)
     flipped = dataclasses.replace(ranking, scores=-ranking.scores)
     assert flipped.order(0, 1) != best
+
+
+def test_an_article_spread_over_passages_below_the_threshold_is_an_episode_link(
+        linker: Linker) -> None:
+    episode = transcript(INTRO, CRICKET, ICJ, MEMBERSHIP)
+    ranking = linker.rank(episode)
+    slot = ranking.urls.index(BASE + "icj-essequibo-case")
+    column = ranking.scores[:, slot]
+    above = LinkSettings(threshold=round(float(column.max()) * 1.05, 4), mention=0.0)
+    assert linker.with_settings(above).choose(ranking) == []
+    mention = 0.6
+    mentioned = [i for i in range(len(ranking.passages)) if ranking.order(i, 1) == [slot]
+                 and column[i] >= mention * above.threshold]
+    assert len(mentioned) >= 2
+    settings = dataclasses.replace(above, mention=mention, mentions=2)
+    links = linker.with_settings(settings).choose(ranking)
+    assert [(k.url, k.level) for k in links] == [(BASE + "icj-essequibo-case", "episode")]
+    first = ranking.passages[mentioned[0]]
+    assert first.start <= links[0].start < first.end
+    many = dataclasses.replace(settings, mentions=len(mentioned) + 1)
+    assert linker.with_settings(many).choose(ranking) == []
+    assert linker.cache_key(episode) != linker.with_settings(settings).cache_key(episode)
+

@@ -10,10 +10,12 @@ with the real Whisper model, once per transcription setup:
 - ``plain``: no glossary and no hotwords, so names come out as Whisper hears them (the hard
   case for misheard names).
 
-There are two sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
-the linker was first tuned on, voiced by ``scripts/render_sample.sh``) and ``other``
+There are three sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
+the linker was first tuned on, voiced by ``scripts/render_sample.sh``), ``other``
 (``bench/linking/other/``: other topics, writers, article lengths and styles, episode styles and
-voices, voiced by voices.py). In ``other`` the ``glossary`` setup gives Whisper what
+voices, voiced by voices.py) and ``held`` (``bench/linking/held/``: two more topics, written
+after the second round of tuning began and never tuned on). In ``other`` and ``held`` the
+``glossary`` setup gives Whisper what
 ``warcast transcribe`` would after the articles are imported: the episode's derived glossary
 (warcast/transcript/glossary.py), since its show has no hand-made one. Whisper runs on one thread.
 """
@@ -37,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = ROOT / "bench" / "results" / "linking"
 SETUPS = ("glossary", "plain")
-SETS = {"ours": HERE, "other": HERE / "other"}
+SETS = {"ours": HERE, "other": HERE / "other", "held": HERE / "held"}
 """Name → folder holding ``articles.jsonl``, ``labels.json`` and ``show/``."""
 _PARAGRAPH = re.compile(r"paragraph\s+(\d+)\s+(\w+)\s+start\s+\S+\s+\(\s*([\d.]+) s\)\s+"
                         r"duration\s+([\d.]+) s")
@@ -90,7 +92,7 @@ def cases(setup: str, log=print, name: str = "ours") -> list[EpisodeCase]:
     times = render(show, log, name)
     labels = json.loads((SETS[name] / "labels.json").read_text(encoding="utf-8"))
     _, clusters = articles(name)
-    return [_case(show, episode, labels[episode], times[episode], setup, log, results, clusters)
+    return [_case(show, episode, labels[episode], times[episode], setup, log, name, clusters)
             for episode in sorted(labels)]
 
 
@@ -143,7 +145,7 @@ def _parse_render(output: str) -> dict[str, list[tuple[float, float]]]:
 
 
 def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], setup: str,
-          log, results: Path, clusters: dict[str, str]) -> EpisodeCase:
+          log, corpus: str, clusters: dict[str, str]) -> EpisodeCase:
     import tomllib
 
     meta = tomllib.loads((show / name / "episode.toml").read_text(encoding="utf-8"))
@@ -152,7 +154,7 @@ def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], 
                   {k["url"]: k["grade"] for k in p["links"]})
         for p in label["paragraphs"])
     links = {e["url"]: (e["grade"], times[e["first_paragraph"]][0]) for e in label["episode_links"]}
-    words = transcribe(show, name, setup, log, results)
+    words = transcribe(show, name, setup, log, corpus)
     transcript = Transcript(cues_from_words(words), "en")
     notes = " ".join([meta.get("summary", ""), *meta.get("keywords", [])])
     weight = Counter(clusters[e["url"]] for e in label["episode_links"] for _ in range(e["grade"]))
@@ -161,7 +163,7 @@ def _case(show: Path, name: str, label: dict, times: list[tuple[float, float]], 
                        glossary(show, name))
 
 
-def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RESULTS
+def transcribe(show: Path, name: str, setup: str, log=print, corpus: str = "ours"
                ) -> list[Word]:
     """The real model's words for one episode (cached by audio, options and hotwords)."""
     from warcast.show import load_show
@@ -169,10 +171,11 @@ def transcribe(show: Path, name: str, setup: str, log=print, results: Path = RES
 
     loaded = load_show(show)
     options = replace(loaded.transcribe, threads=1)
-    if results == RESULTS:
+    results = _results(corpus)
+    if corpus == "ours":
         hotwords = ("Nora Halvorsen", *_guests(show / name))
     else:
-        hotwords = _derived_glossary(loaded, name)
+        hotwords = _derived_glossary(loaded, name, corpus)
     if setup == "plain":
         options, hotwords = replace(options, glossary=()), ()
     audio = show / name / "audio.mp3"
@@ -205,14 +208,14 @@ def _texts(names: tuple[str, ...]) -> list[str]:
             for name in names for a in articles(name)[0]]
 
 
-def _derived_glossary(show, name: str) -> tuple[str, ...]:
+def _derived_glossary(show, name: str, corpus: str) -> tuple[str, ...]:
     """The terms ``warcast transcribe`` gives Whisper for an episode of a show whose articles
     were imported and that has no glossary file: hosts, guests, then names from the articles."""
     from warcast.episodes import load_episodes
     from warcast.transcript.glossary import glossary_for
 
     episode = next(e for e in load_episodes(show) if e.folder.name == name)
-    return glossary_for(show, episode, _texts(("other",))).terms
+    return glossary_for(show, episode, _texts((corpus,))).terms
 
 
 def _guests(folder: Path) -> tuple[str, ...]:

@@ -12,8 +12,8 @@ are the honest ones; the figures at the threshold fitted on all eight are report
 them. The alternatives the method was chosen against are scored the same way, and so is the
 embedding contender when ``--embedding`` names its model folder (minilm.py). A speed benchmark
 (speed.py) links 1,000 synthetic episodes against 10,000 synthetic articles. Results go to
-bench/results/linking.json and linking.md. Last, topics.py scores both sets leaving whole topics
-out and then the held-out topics (bench/results/linking-topics.json and .md).
+bench/results/linking.json and linking.md. Last, topics.py scores all three sets leaving whole
+topics out and then the held-out topics (bench/results/linking-topics.json and .md).
 """
 
 from __future__ import annotations
@@ -91,7 +91,17 @@ Part = tuple[Run, list[int]]
 def prepare(setup: str, settings: LinkSettings, variant: str,
             articles: list, cases: list[corpus.EpisodeCase]) -> Run:
     linker = Linker(articles, settings)
-    return Run(setup, variant, linker, cases, [linker.rank(c.transcript, c.names) for c in cases])
+    # Settings that only choose among ranked scores (threshold, mentions, ...) share a ranking.
+    ranks = {k: v for k, v in asdict(settings).items() if k in RANK_SETTINGS}
+    key = (setup, json.dumps(ranks, sort_keys=True), id(articles), id(cases))
+    if key not in _RANKED:
+        _RANKED[key] = [linker.rank(c.transcript, c.names) for c in cases]
+    return Run(setup, variant, linker, cases, _RANKED[key])
+
+
+RANK_SETTINGS = ("window", "hop", "background", "glossary_weight", "weighting")
+"""The fields of LinkSettings that change a ranking (Linker.rank); the others only choose."""
+_RANKED: dict[tuple, list[Ranking]] = {}
 
 
 def tally(parts: list[Part], threshold: float, clusters: dict[str, str]) -> Counter[str]:
