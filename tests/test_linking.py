@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
 import pytest
 
 from tests.conftest import Cli
-from warcast.state import ARTICLES_STORE
+from warcast.state import ARTICLES_STORE, copy_source
 
 EP1 = "0001-venezuela-guyana-essequibo-claim"
 ESSEQUIBO = "https://warcast.example.org/analysis/essequibo-dispute-explained"
@@ -110,6 +112,35 @@ def test_members_only_article_shows_title_only(linked: Cli, tmp_path: Path) -> N
     for path in out.rglob("*"):
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_copy_without_the_article_store_still_marks_members_only_links(
+        linked: Cli, tmp_path: Path) -> None:
+    """A link remembers that its article is for members, so a copy of the show's source
+    (no article store: a clone, a fixture) publishes the same bytes, marked the same way."""
+    articles = [json.loads(line) for line in (linked.show / "articles.jsonl").open()]
+    for article in articles:
+        if article["url"] == ESSEQUIBO:
+            article["access"] = "members"
+    source = tmp_path / "members.jsonl"
+    source.write_text("\n".join(json.dumps(a) for a in articles) + "\n")
+    assert linked("articles", "import", str(source)).exit_code == 0
+    assert linked("link").exit_code == 0
+    stored = json.loads((linked.show / EP1 / "links.json").read_text())["links"]
+    assert {k["url"]: k["members_only"] for k in stored}[ESSEQUIBO] is True
+    with_store, without = tmp_path / "with-store", tmp_path / "without"
+    assert linked("publish", "--out", str(with_store)).exit_code == 0
+    copy = copy_source(linked.show, tmp_path / "copy")
+    assert not (copy / ARTICLES_STORE).exists()
+    done = subprocess.run([sys.executable, "-m", "warcast", "--show", str(copy), "publish",
+                           "--out", str(without), "--quiet"], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    feed = (without / "feed.xml").read_text()
+    assert "(members only)" in feed
+    assert feed == (with_store / "feed.xml").read_text()
+    pages = sorted(p.relative_to(without) for p in without.rglob("index.html"))
+    assert pages and all((without / p).read_bytes() == (with_store / p).read_bytes()
+                         for p in pages)
 
 
 def test_linking_without_articles_creates_no_store(cli: Cli) -> None:

@@ -65,7 +65,7 @@ from warcast.links.passages import Passage, passages
 from warcast.links.ranking import Ranking
 from warcast.transcript.model import Transcript
 
-METHOD_VERSION = "3"
+METHOD_VERSION = "4"
 """Changes whenever the same inputs could give different links."""
 
 LEVELS = ("passage", "episode")
@@ -87,6 +87,9 @@ class Link:
     score: float
     status: str = "suggested"
     """"suggested" (made here), "pinned" or "rejected" (an editor's decision)."""
+    members_only: bool = False
+    """The article is for members only (as it was when linked), so public output shows it by
+    title only, marked, even where the article store is not at hand."""
 
 
 @dataclass(frozen=True)
@@ -214,7 +217,7 @@ class Linker:
             assert article is not None
             start, end = ranking.evidence(passage, slot, s.trim)
             links.append(Link(article.url, article.title, "passage", start, end,
-                              round(score, 4)))
+                              round(score, 4), members_only=article.members_only))
         return links
 
     def _mentions(self, ranking: Ranking) -> tuple[list[Link], dict[str, int]]:
@@ -233,7 +236,8 @@ class Linker:
             assert article is not None
             start, end = ranking.evidence(i, order[0], s.trim)
             found.append(Link(article.url, article.title, "passage", start, end,
-                              round(ranking.score(i, order[0]), 4)))
+                              round(ranking.score(i, order[0]), 4),
+                              members_only=article.members_only))
         count: dict[str, int] = {}
         for link in found:
             count[link.url] = count.get(link.url, 0) + 1

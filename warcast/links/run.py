@@ -103,10 +103,12 @@ def _decide(link: Link, decision: Decision | None) -> Link:
 
 def _pinned_link(decision: Decision, article: Article | None, episode: Episode) -> Link:
     title = article.title if article else decision.url
+    members_only = bool(article and article.members_only)
     if decision.start is None:
-        return Link(decision.url, title, "episode", 0.0, 0.0, 1.0, "pinned")
+        return Link(decision.url, title, "episode", 0.0, 0.0, 1.0, "pinned", members_only)
     end = min(decision.start + 60.0, episode.audio.duration)
-    return Link(decision.url, title, "passage", decision.start, end, 1.0, "pinned")
+    return Link(decision.url, title, "passage", decision.start, end, 1.0, "pinned",
+                members_only)
 
 
 @locked("links")
@@ -169,6 +171,7 @@ def related_articles(links: dict[str, list[Link]],
             article = articles.get(k.url)
             if k.url not in seen and len(seen) < 5:
                 seen[k.url] = RelatedArticle(k.url, article.title if article else k.title,
-                                             bool(article and article.members_only))
+                                             article.members_only if article
+                                             else k.members_only)
         result[name] = list(seen.values())
     return result

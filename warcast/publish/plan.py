@@ -177,7 +177,7 @@ def plan_private(show: Show, episodes: list[Episode], layout: MembersLayout,
                                     links[episode.name]))
     files.update(render_episode_pages(show, hidden, layout, links,
                                       lambda e: transcripts.get(e.name),
-                                      _members_only_urls(articles)))
+                                      _members_only_urls(articles, links)))
     files[FEED_FILE] = build_feed(show, episodes, layout, related_articles(links, articles),
                                   members=True)
     return files
@@ -195,7 +195,7 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout,
 
     listed = public_episodes(episodes)
     links = {e.name: every_link[e.name] for e in listed}   # no members-only episode
-    members_only = _members_only_urls(articles)
+    members_only = _members_only_urls(articles, links)
     shared = digest(code_stamps(), (show.folder / "show.toml").read_bytes(), layout.base,
                     layout.media_base, show.language, stamps([show.cover]),
                     _override_stamps(show.folder), sorted(members_only))
@@ -236,8 +236,13 @@ def plan_site(show: Show, episodes: list[Episode], layout: Layout,
     return files
 
 
-def _members_only_urls(articles: dict[str, Article]) -> frozenset[str]:
-    return frozenset(url for url, article in articles.items() if article.members_only)
+def _members_only_urls(articles: dict[str, Article],
+                       links: dict[str, list[Link]]) -> frozenset[str]:
+    """Members-only articles: those the store says are, and those a link recorded as such
+    when it was made (the store may be missing, as in a fresh copy of the show)."""
+    return frozenset({url for url, article in articles.items() if article.members_only}
+                     | {k.url for found in links.values() for k in found
+                        if k.members_only and k.url not in articles})
 
 
 def _override_stamps(folder: Path) -> list[tuple[str, int, int]]:
