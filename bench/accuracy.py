@@ -22,8 +22,8 @@ holds the seven episodes). Engines, all on one thread, on the same clip and mode
   wrong      warcast with the glossary of another topic's episode: every name it writes that
              the script does not hold is a false respelling
 The factor study's engines (``no-hotwords``, ``no-respelling``, ``all-words``, ``no-repair``,
-``hotword-repair``) change one part of warcast. Scores: WER per voice (and per clip), names
-right (the script's words that the articles
+``hotword-repair``, ``no-listening``) change one part of warcast. Scores: WER per voice (and
+per clip), names right (the script's words that the articles
 write capitalized and Whisper has no single token for), names invented (glossary words the
 transcript holds more often than the script). Results: bench/results/accuracy.{json,md};
 transcripts are cached in bench/results/cache/accuracy/ by engine, settings and clip.
@@ -154,7 +154,7 @@ def _bedded(wave: Path, bed: str, folder: Path) -> Path:
 
 def glossaries(episodes: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """Each episode's glossary as warcast derives it from the imported articles (cached)."""
-    key = _key("glossary", (BENCH.parent / "warcast" / "glossary.py").read_bytes(),
+    key = _key("glossary", (BENCH.parent / "warcast" / "transcript" / "glossary.py").read_bytes(),
                ARTICLES.read_bytes(), json.dumps(episodes, sort_keys=True))
     cached = CACHE / f"glossaries-{key}.json"
     if cached.exists():
@@ -323,7 +323,7 @@ def factor(name: str) -> Iterator[None]:
 
     saved = {name: getattr(whisper, name) for name in
              ("_piece_words", "MIN_WORD_PROBABILITY", "REPAIR_COMPRESSION", "LOST_TAIL",
-              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS")}
+              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS", "LISTEN_AGAIN")}
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
@@ -337,6 +337,8 @@ def factor(name: str) -> Iterator[None]:
         whisper.MIN_WORDS_PER_SECOND = 0.0
     elif name == "hotword-repair":
         whisper.REPAIR_HOTWORDS = True
+    elif name == "no-listening":
+        whisper.LISTEN_AGAIN = False
     try:
         yield
     finally:
@@ -359,13 +361,14 @@ ENGINES: dict[str, Callable[[Clip], str]] = {
     "wrong": lambda clip: warcast(clip, clip.other),
     "bare": lambda clip: warcast(clip, ()),
     **{name: studied(name) for name in ("no-hotwords", "no-respelling", "all-words",
-                                        "no-repair", "hotword-repair")},
+                                        "no-repair", "hotword-repair",
+                                        "no-listening")},
 }
 
 
 def code_key() -> str:
     """What warcast's transcripts depend on: its whisper and respelling code."""
-    return _key(*((BENCH.parent / "warcast" / f).read_bytes()
+    return _key(*((BENCH.parent / "warcast" / "transcript" / f).read_bytes()
                   for f in ("whisper.py", "respelling.py")))
 
 

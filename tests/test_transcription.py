@@ -284,3 +284,42 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     assert wrote.strip() not in heard
     assert word_error_rate(text, heard) < 0.25
     assert all(shift == clips[0]["start"] >= 2.5 for _, shift in runs[0])
+
+
+def _heard_again(audio: Path, glossary: tuple[str, ...],
+                 misheard: dict[str, str]) -> list[str]:
+    """Words of ``audio`` as the batched pass gives them, with ``misheard`` words swapped in
+    (what tiny.en writes for the name in other voices), put right by listening again."""
+    import numpy as np
+
+    from warcast.transcript import whisper
+    from warcast.transcript.model import Word
+    from warcast.transcript.respelling import Respeller
+
+    options = whisper.WhisperOptions()
+    model = whisper.load_model(options)
+    piece = np.concatenate(list(whisper.pcm_pieces(audio, 300.0)))
+    words = [Word(w.start, w.end, misheard.get(w.text.strip(".,").lower(), w.text),
+                  w.probability) for w in whisper._piece_words(model, piece, 0.0, options, ())]
+    respeller = Respeller(glossary, whisper.whole_words(options.model))
+    return [w.text for w in whisper.heard_again(model, piece, 0.0, words, respeller, options)]
+
+
+def test_a_name_heard_as_other_words_is_listened_to_again(speech_dir: Path) -> None:
+    """tiny.en wrote "cartoon" for Khartoum (bench/accuracy.py); the span sounds like a
+    glossary name, so it is decoded again with the name in the prompt, which writes it."""
+    text = "Darfur is where this war is decided, and Khartoum, the capital, lies empty."
+    audio = make_speech(speech_dir, "khartoum.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    runs = [_heard_again(audio, ("Khartoum", "Darfur"), {"khartoum": "cartoon,"})
+            for _ in range(2)]
+    assert runs[0] == runs[1]
+    assert "Khartoum," in runs[0] and "cartoon," not in runs[0]
+
+
+def test_a_common_word_that_sounds_like_a_name_stays(speech_dir: Path) -> None:
+    """Listening again does not write a glossary name over a word that was said."""
+    text = "The children watched a cartoon about the war, and then they went to bed."
+    audio = make_speech(speech_dir, "cartoon.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    heard = _heard_again(audio, ("Khartoum", "Darfur"), {})
+    assert not any(word.strip(".,").lower() == "khartoum" for word in heard)
+    assert word_error_rate(text, " ".join(heard)) < 0.25

@@ -145,3 +145,58 @@ class Respeller:
         known = [w.probability for w in (first, second) if w.probability is not None]
         return Word(first.start, max(first.end, second.end), found + tail,
                     min(known) if known else None)
+
+
+MAX_SPAN = 3          # words a misheard name may have become ("Tata's town")
+SPAN_DISTANCE = 0.34  # sound-key edits per key letter a span may be from a name
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Words ``first``..``last`` (indexes) that may be a misheard glossary name."""
+
+    first: int
+    last: int
+    names: tuple[str, ...]
+
+
+def candidates(words: list[Word], respeller: Respeller) -> list[Candidate]:
+    """Spans of one to :data:`MAX_SPAN` words that sound like a glossary name, looser than
+    :meth:`Respeller.match`: the sound key of the span's letters run together within a third of
+    the name's key length of edits. Only a listening pass (whisper.heard_again) decides."""
+    targets = respeller._targets
+    if not targets:
+        return []
+    cores = [w.text.strip(_EDGE) for w in words]
+    found: list[tuple[float, Candidate]] = []
+    for i in range(len(words)):
+        for last in range(i, min(i + MAX_SPAN, len(words))):
+            span = cores[i:last + 1]
+            if any(not c or c.lower() in _COMMON or c.lower() in respeller._exact
+                   or not c[0].isalpha() for c in span):
+                break
+            if last > i and words[last - 1].text != words[last - 1].text.rstrip(_EDGE):
+                break   # punctuation ends the span
+            joined = "".join(span)
+            if len(joined) < 4:
+                continue
+            key = sound_key(joined)
+            scored = []
+            for target in targets:
+                if key[:1] != target.key[:1] \
+                        or not 0.6 <= len(joined) / len(target.text) <= 1.7:
+                    continue
+                distance = _distance(key, target.key) / max(len(key), len(target.key))
+                if distance <= SPAN_DISTANCE:
+                    scored.append((distance, target.text))
+            if scored:
+                scored.sort()
+                found.append((scored[0][0], Candidate(i, last, tuple(t for _, t in scored[:3]))))
+    chosen: list[Candidate] = []
+    taken: set[int] = set()
+    for _, candidate in sorted(found, key=lambda f: (f[0], f[1].first)):
+        indexes = set(range(candidate.first, candidate.last + 1))
+        if not indexes & taken:
+            chosen.append(candidate)
+            taken |= indexes
+    return sorted(chosen, key=lambda c: c.first)
