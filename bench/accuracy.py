@@ -22,8 +22,8 @@ holds the seven episodes). Engines, all on one thread, on the same clip and mode
   wrong      warcast with the glossary of another topic's episode: every name it writes that
              the script does not hold is a false respelling
 The factor study's engines (``no-hotwords``, ``no-respelling``, ``all-words``, ``no-repair``,
-``hotword-repair``, ``no-listening``) change one part of warcast. Scores: WER per voice (and
-per clip), names right (the script's words that the articles
+``hotword-repair``) change one part of warcast. Scores: WER per voice (and per clip), names
+right (the script's words that the articles
 write capitalized and Whisper has no single token for), names invented (glossary words the
 transcript holds more often than the script). Results: bench/results/accuracy.{json,md};
 transcripts are cached in bench/results/cache/accuracy/ by engine, settings and clip.
@@ -323,7 +323,7 @@ def factor(name: str) -> Iterator[None]:
 
     saved = {name: getattr(whisper, name) for name in
              ("_piece_words", "MIN_WORD_PROBABILITY", "REPAIR_COMPRESSION", "LOST_TAIL",
-              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS", "LISTEN_AGAIN")}
+              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS")}
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
@@ -337,8 +337,6 @@ def factor(name: str) -> Iterator[None]:
         whisper.MIN_WORDS_PER_SECOND = 0.0
     elif name == "hotword-repair":
         whisper.REPAIR_HOTWORDS = True
-    elif name == "no-listening":
-        whisper.LISTEN_AGAIN = False
     try:
         yield
     finally:
@@ -361,8 +359,7 @@ ENGINES: dict[str, Callable[[Clip], str]] = {
     "wrong": lambda clip: warcast(clip, clip.other),
     "bare": lambda clip: warcast(clip, ()),
     **{name: studied(name) for name in ("no-hotwords", "no-respelling", "all-words",
-                                        "no-repair", "hotword-repair",
-                                        "no-listening")},
+                                        "no-repair", "hotword-repair")},
 }
 
 

@@ -4,8 +4,6 @@ The audio is decoded as a stream (PyAV, bundled with faster-whisper) and cut int
 few minutes at the quietest moment near each cut, so memory stays flat however long the
 episode is; each piece goes through faster-whisper's batched pipeline. Passages Whisper is
 not sure hold speech (music, noise) are dropped rather than transcribed into invented text.
-Spans that sound like a glossary name are listened to again with the name in the prompt
-(:func:`heard_again`).
 faster-whisper is imported only here, and only when a model is loaded.
 """
 
@@ -14,7 +12,6 @@ from __future__ import annotations
 import functools
 import os
 import re
-from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,11 +39,6 @@ LOST_TAIL = 2.0            # a clip ends with its speech; pauses inside it are a
 MIN_WORDS_PER_SECOND = 0.5  # slow speech with pauses still says over 1.5 words a second
 REPAIR_HOTWORDS = False    # the glossary, given again, can be written out again
 REPAIR_SEED = 16
-LISTEN_AGAIN = True         # decode spans that sound like a name again (see heard_again)
-LISTEN_MARGIN = 2.5        # seconds of audio either side of such a span
-MAX_PROMPT_NAMES = 3       # names in one listening prompt (more are written out instead)
-NAME_PROBABILITY = 0.15    # the least probability a name heard again must have
-_EDGE = ".,;:!?\"'()"
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _WORDS = re.compile(r"[^\W_][\w'’]*")
@@ -116,98 +108,18 @@ def transcribe_words(path: Path, options: WhisperOptions,
     """Timed words of the speech in ``path`` and the audio's duration in seconds."""
     model = load_model(options)
     terms = tuple(dict.fromkeys((*options.glossary, *hotwords)))
-    from warcast.transcript.respelling import Respeller
-
-    respeller = Respeller(terms, whole_words(options.model))
     words: list[Word] = []
     position = 0.0
     for piece in pcm_pieces(path, options.piece_seconds):
-        piece = levelled(piece)
-        found = respeller.words(list(_piece_words(model, piece, position, options, terms)))
-        words.extend(heard_again(model, piece, position, found, respeller, options)
-                     if LISTEN_AGAIN else found)
+        words.extend(_piece_words(model, levelled(piece), position, options, terms))
         position += len(piece) / SAMPLE_RATE
         del piece
         _release_free_memory()
         if progress:
             progress(position)
-    return words, position
+    from warcast.transcript.respelling import Respeller
 
-
-def heard_again(model: Any, piece: Any, offset: float, words: list[Word], respeller: Any,
-                options: WhisperOptions) -> list[Word]:
-    """The words with misheard glossary names put right by listening again.
-
-    tiny.en often hears a name it does not know as other words ("him empty" for Hemedti,
-    "Tata's town" for Tatarstan), too far from the name for respelling. Spans that sound
-    somewhat like a glossary name (respelling.candidates) are decoded again, a few seconds
-    around each, by the sequential decoder with those names in the prompt (not as hotwords,
-    which the batched decoder writes out instead of the speech); the name replaces the span
-    only when the new decoding writes it over the same moment with probability at least
-    :data:`NAME_PROBABILITY`. Nearby spans share one decoding.
-    """
-    from warcast.transcript.respelling import candidates
-
-    found = candidates(words, respeller)
-    if not found:
-        return words
-    windows: list[tuple[float, float, list[Any]]] = []
-    length = len(piece) / SAMPLE_RATE
-    for candidate in found:
-        start = max(0.0, words[candidate.first].start - offset - LISTEN_MARGIN)
-        end = min(length, words[candidate.last].end - offset + LISTEN_MARGIN)
-        names = {n for c in (windows[-1][2] if windows else ()) for n in c.names}
-        if windows and start <= windows[-1][1] and end - windows[-1][0] <= CLIP_SECONDS \
-                and len(names | set(candidate.names)) <= MAX_PROMPT_NAMES:
-            windows[-1] = (windows[-1][0], end, [*windows[-1][2], candidate])
-        else:
-            windows.append((start, end, [candidate]))
-    replaced: dict[int, tuple[int, Word]] = {}
-    for start, end, group in windows:
-        names = tuple(dict.fromkeys(n for c in group for n in c.names))
-        heard = list(_listened(model, piece[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
-                               names, options))
-        said = Counter(text.lower() for text, *_ in heard)
-        if any(said[name.lower()] > sum(name in c.names for c in group) for name in names):
-            continue   # the prompt written out again ("Mariam Mariam Mariam"), not heard
-        for candidate in group:
-            first, last = words[candidate.first], words[candidate.last]
-            for text, probability, at, until in heard:
-                at, until = at + start + offset, until + start + offset
-                if text.lower() in {n.lower() for n in candidate.names} \
-                        and probability >= NAME_PROBABILITY \
-                        and min(until, last.end) - max(at, first.start) > 0:
-                    name = next(n for n in candidate.names if n.lower() == text.lower())
-                    tail = last.text[len(last.text.rstrip(_EDGE)):]
-                    replaced[candidate.first] = (candidate.last, Word(
-                        first.start, last.end, name + tail, round(probability, 3)))
-                    break
-    out: list[Word] = []
-    i = 0
-    while i < len(words):
-        if i in replaced:
-            last_index, word = replaced[i]
-            out.append(word)
-            i = last_index + 1
-        else:
-            out.append(words[i])
-            i += 1
-    return out
-
-
-def _listened(model: Any, samples: Any, names: tuple[str, ...],
-              options: WhisperOptions) -> Iterator[tuple[str, float, float, float]]:
-    """(core text, probability, start, end) of each word the sequential decoder hears in
-    ``samples`` with ``names`` in its prompt; one temperature, so always the same words."""
-    segments, _ = model.transcribe(
-        samples, language=options.language, beam_size=options.beam_size, word_timestamps=True,
-        condition_on_previous_text=False, vad_filter=False, temperature=0.0,
-        initial_prompt=", ".join(names) + ".")
-    for segment in segments:
-        for token in segment.words or ():
-            text = token.word.strip().strip(_EDGE)
-            if text:
-                yield text, float(token.probability), float(token.start), float(token.end)
+    return Respeller(terms, whole_words(options.model)).words(words), position
 
 
 @functools.lru_cache(maxsize=4)
