@@ -154,7 +154,7 @@ def _bedded(wave: Path, bed: str, folder: Path) -> Path:
 
 def glossaries(episodes: dict[str, Any]) -> dict[str, tuple[str, ...]]:
     """Each episode's glossary as warcast derives it from the imported articles (cached)."""
-    key = _key("glossary", (BENCH.parent / "warcast" / "glossary.py").read_bytes(),
+    key = _key("glossary", (BENCH.parent / "warcast" / "transcript" / "glossary.py").read_bytes(),
                ARTICLES.read_bytes(), json.dumps(episodes, sort_keys=True))
     cached = CACHE / f"glossaries-{key}.json"
     if cached.exists():
@@ -365,7 +365,7 @@ ENGINES: dict[str, Callable[[Clip], str]] = {
 
 def code_key() -> str:
     """What warcast's transcripts depend on: its whisper and respelling code."""
-    return _key(*((BENCH.parent / "warcast" / f).read_bytes()
+    return _key(*((BENCH.parent / "warcast" / "transcript" / f).read_bytes()
                   for f in ("whisper.py", "respelling.py")))
 
 
