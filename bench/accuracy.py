@@ -16,7 +16,7 @@ Each episode's glossary is the one warcast derives (the 54 articles imported int
 holds the seven episodes). Engines, all on one thread, on the same clip and model folder:
 
   raw        faster-whisper's ``WhisperModel(model).transcribe(path, beam_size=5)``, int8
-  today      the pipeline before the accuracy work (bench/baseline/), same glossary: the
+  today      the pipeline before the accuracy work (git 2d000e0), same glossary: the
              speed peer (compare wall seconds only within one run)
   warcast    warcast's default ``transcribe_words`` with the episode's glossary
   wrong      warcast with the glossary of another topic's episode: every name it writes that
@@ -308,11 +308,40 @@ def warcast(clip: Clip, glossary: tuple[str, ...], **settings: Any) -> str:
     return " ".join(word.text for word in words)
 
 
-def today(clip: Clip) -> str:
-    """The pipeline as it was before this work (bench/baseline/), with the same glossary."""
-    from baseline.whisper import WhisperOptions, transcribe_words
+BASELINE_REV = "2d000e0"
+"""The commit whose transcription pipeline the accuracy work started from."""
+# The modules as they were there, and the imports that moved since (the package's folders).
+BASELINE_MODULES = {"whisper": "warcast/whisper.py", "respelling": "warcast/respelling.py"}
+BASELINE_IMPORTS = (("from warcast.transcripts import", "from warcast.transcript.model import"),
+                    ("from warcast.respelling import", "from baseline_respelling import"))
 
-    words, _ = transcribe_words(clip.path, WhisperOptions(threads=1), hotwords=clip.glossary)
+
+def baseline_module(name: str) -> Any:
+    """The previous pipeline's module ``name``, read from git at :data:`BASELINE_REV` and
+    loaded beside today's code (no copy of it is kept in the tree)."""
+    import importlib.util
+
+    module_name = f"baseline_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    source = subprocess.run(["git", "show", f"{BASELINE_REV}:{BASELINE_MODULES[name]}"],
+                            cwd=BENCH, check=True, capture_output=True, text=True).stdout
+    for old, new in BASELINE_IMPORTS:
+        source = source.replace(old, new)
+    spec = importlib.util.spec_from_loader(module_name, loader=None)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    exec(compile(source, f"{BASELINE_REV}:{BASELINE_MODULES[name]}", "exec"), module.__dict__)
+    return module
+
+
+def today(clip: Clip) -> str:
+    """The pipeline as it was before this work (:data:`BASELINE_REV`), same glossary."""
+    baseline_module("respelling")
+    whisper = baseline_module("whisper")
+    words, _ = whisper.transcribe_words(clip.path, whisper.WhisperOptions(threads=1),
+                                        hotwords=clip.glossary)
     return " ".join(word.text for word in words)
 
 
