@@ -29,7 +29,7 @@ import sqlite3
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from warcast.database import Database
@@ -140,8 +140,7 @@ class Hit:
     @property
     def plain_snippet(self) -> str:
         """The snippet for a terminal: the matches in *asterisks*, text unescaped."""
-        text = re.sub(r"</?mark>", "*", self.snippet)
-        return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+        return unescape(re.sub(r"</?mark>", "*", self.snippet))
 
     def as_json(self) -> dict[str, object]:
         return {"episode": self.episode, "title": self.title, "start": self.start,

@@ -196,14 +196,13 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     especially) and the rest of the clip is never heard. A looped clip, or one with far fewer
     words than its length holds, is decoded again without hotwords, and the unheard end of a
     clip (more than :data:`LOST_TAIL` seconds of speech after its last word) is decoded, each
-    alone with
-    faster-whisper's sequential decoder, which falls back to higher temperatures and carries on
-    after an early end the way its plain ``transcribe`` does; seeded, so the same audio always
-    gives the same words.
+    alone with faster-whisper's sequential decoder, which falls back to higher temperatures
+    and carries on after an early end the way its plain ``transcribe`` does; seeded, so the
+    same audio always gives the same words.
     """
-    last_of = {_clip_of(clips, segment): i for i, segment in enumerate(segments)}
-    for i, segment in enumerate(segments):
-        index = _clip_of(clips, segment)
+    owners = [_clip_of(clips, segment) for segment in segments]
+    last_of = {index: i for i, index in enumerate(owners)}
+    for i, (segment, index) in enumerate(zip(segments, owners, strict=True)):
         start, end = clips[index]["start"], clips[index]["end"]
         if segment.compression_ratio > REPAIR_COMPRESSION or _too_few_words(segment, start, end):
             if last_of[index] == i:
