@@ -39,7 +39,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = ROOT / "bench" / "results" / "linking"
 SETUPS = ("glossary", "plain")
-SETS = {"ours": HERE, "other": HERE / "other", "held": HERE / "held"}
+SETS = {"ours": HERE, "other": HERE / "other", "held": HERE / "held", "held2": HERE / "held2"}
 """Name → folder holding ``articles.jsonl``, ``labels.json`` and ``show/``."""
 _PARAGRAPH = re.compile(r"paragraph\s+(\d+)\s+(\w+)\s+start\s+\S+\s+\(\s*([\d.]+) s\)\s+"
                         r"duration\s+([\d.]+) s")
