@@ -122,10 +122,11 @@ def test_members_only_articles_are_linked(linker: Linker, articles: list[Article
     assert links[0].url in members
 
 
-def test_episode_links_come_last_at_most_five_each_where_its_discussion_starts(
+def test_episode_links_at_most_five_each_where_its_discussion_starts_with_onset(
         linker: Linker) -> None:
     episode = transcript(INTRO, ICJ, CRICKET, OIL, MEMBERSHIP, BRAZIL, RUSSIA_VENEZUELA,
                          RUSSIA_SAHEL)
+    linker = linker.with_settings(dataclasses.replace(linker.settings, onset=0.5))
     links = linker.link(episode)
     levels = [k.level for k in links]
     assert levels == sorted(levels, key=("passage", "episode").index)
@@ -148,7 +149,7 @@ def test_episode_links_come_last_at_most_five_each_where_its_discussion_starts(
     (early,) = [k for k in first_run.link(episode)
                 if k.level == "episode" and k.url == brazil[0].url]
     assert early.start == brazil[0].start
-    fewer = linker.with_settings(LinkSettings(max_episode_links=2)).link(episode)
+    fewer = linker.with_settings(LinkSettings(max_episode_links=2, onset=0.5)).link(episode)
     assert len([k for k in fewer if k.level == "episode"]) == 2
 
 
@@ -327,9 +328,10 @@ def test_an_article_spread_over_passages_below_the_threshold_is_an_episode_link(
 
 
 
-def test_one_passing_mention_below_the_threshold_is_no_episode_link() -> None:
+def test_one_passing_mention_makes_an_episode_link_unless_two_are_required() -> None:
     # The sample episode's guest says "and Brazil next door" once, in a sentence about the
-    # military balance: one passage mentions the Brazil article, none links it.
+    # military balance: one passage mentions the Brazil article, none links it. By default
+    # that is an episode link (a known weakness: requiring two mentions lost a held-out link).
     from warcast.episodes import load_episodes
     from warcast.show import load_show
     from warcast.transcript.transcribe import load_transcript
@@ -341,8 +343,8 @@ def test_one_passing_mention_below_the_threshold_is_no_episode_link() -> None:
     batch = read_source(str(folder / "articles.jsonl"), members_category="Members Only")
     linker = Linker(list(batch.articles))
     brazil = BASE + "brazil-essequibo-mediator"
-    links = linker.link(text)
+    assert brazil in {k.url for k in linker.link(text) if k.level == "episode"}
+    two = linker.with_settings(dataclasses.replace(linker.settings, mentions=2))
+    links = two.link(text)
     assert brazil not in {k.url for k in links}
     assert len([k for k in links if k.level == "episode"]) >= 3
-    single = linker.with_settings(dataclasses.replace(linker.settings, mentions=1))
-    assert brazil in {k.url for k in single.link(text) if k.level == "episode"}

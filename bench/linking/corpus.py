@@ -10,11 +10,13 @@ with the real Whisper model, once per transcription setup:
 - ``plain``: no glossary and no hotwords, so names come out as Whisper hears them (the hard
   case for misheard names).
 
-There are three sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
+There are four sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
 the linker was first tuned on, voiced by ``scripts/render_sample.sh``), ``other``
 (``bench/linking/other/``: other topics, writers, article lengths and styles, episode styles and
 voices, voiced by voices.py) and ``held`` (``bench/linking/held/``: two more topics, written
-after the second round of tuning began and never tuned on). In ``other`` and ``held`` the
+after the second round of tuning began and never tuned on), and ``held2``
+(``bench/linking/held2/``: three more topics, written before the third round's settings were
+scored, and scored once). In every set but ``ours`` the
 ``glossary`` setup gives Whisper what
 ``warcast transcribe`` would after the articles are imported: the episode's derived glossary
 (warcast/transcript/glossary.py), since its show has no hand-made one. Whisper runs on one thread.
@@ -39,7 +41,8 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
 RESULTS = ROOT / "bench" / "results" / "linking"
 SETUPS = ("glossary", "plain")
-SETS = {"ours": HERE, "other": HERE / "other", "held": HERE / "held", "held2": HERE / "held2"}
+SETS = {"ours": HERE, "other": HERE / "other", "held": HERE / "held",
+        "held2": HERE / "held2"}
 """Name → folder holding ``articles.jsonl``, ``labels.json`` and ``show/``."""
 _PARAGRAPH = re.compile(r"paragraph\s+(\d+)\s+(\w+)\s+start\s+\S+\s+\(\s*([\d.]+) s\)\s+"
                         r"duration\s+([\d.]+) s")

@@ -12,7 +12,7 @@ are the honest ones; the figures at the threshold fitted on all eight are report
 them. The alternatives the method was chosen against are scored the same way, and so is the
 embedding contender when ``--embedding`` names its model folder (minilm.py). A speed benchmark
 (speed.py) links 1,000 synthetic episodes against 10,000 synthetic articles. Results go to
-bench/results/linking.json and linking.md. Last, topics.py scores all three sets leaving whole
+bench/results/linking.json and linking.md. Last, topics.py scores all four sets leaving whole
 topics out and then the held-out topics (bench/results/linking-topics.json and .md).
 """
 

@@ -2,18 +2,19 @@
 
 Usage: python bench/linking/topics.py [--held-out] [--setups glossary,plain]
 
-The three labelled sets (corpus.SETS: ``ours``, the set the linker was first tuned on;
-``other``, written for this test with other topics, writers, lengths, styles and voices; and
-``held``, two more topics written before the second round of tuning) are linked against all
-their articles together (86: each set's articles are distractors for the others' episodes).
+The labelled sets (corpus.SETS: ``ours``, the set the linker was first tuned on;
+``other``, written for this test with other topics, writers, lengths, styles and voices;
+``held``, two more topics written before the second round of tuning; ``held2``, three more
+written before the third round's settings were scored) are linked against all their articles
+together (95: each set's articles are distractors for the others' episodes).
 Every episode belongs to one topic, the cluster it discusses most.
 
 - **Tuning pool**: every topic but :data:`HELD_OUT`. Each setting is scored
   leave-one-topic-out: the threshold is fitted on the episodes of the other topics
   (evaluate.fit) and the held-out topic's episodes are scored at it; the figures are pooled
   over folds and reported per fold, with the worst fold.
-- **Held-out topics** (:data:`HELD_OUT`: three topics of the ``other`` set and both of the
-  ``held`` set, each fixed before the tuning it was kept from): scored only with
+- **Held-out topics** (:data:`HELD_OUT`: three topics of the ``other`` set and all of the
+  ``held`` and ``held2`` sets, each fixed before the tuning it was kept from): scored only with
   ``--held-out``, once, with the chosen settings and the threshold fitted on the whole tuning
   pool; reported per episode.
 
@@ -40,8 +41,9 @@ from warcast.links import LinkSettings  # noqa: E402
 
 HELD_OUT = ("cartels", "space", "caucasus", "myanmar", "india-pakistan", "south-china-sea",
             "great-lakes", "haiti")
-"""Topics kept out of all tuning: three of the ``other`` set (chosen when it was written) and
-the two of the ``held`` set (written before the second round of tuning)."""
+"""Topics kept out of all tuning: three of the ``other`` set (chosen when it was written), the
+two of the ``held`` set (written before the second round of tuning) and the three of the
+``held2`` set (written before the third round's settings were scored)."""
 FIGURES = ("passage_p1", "link_precision", "false_link_rate", "paragraph_recall",
            "time_within_30s", "episode_ndcg5", "episode_precision")
 POINTS = 60
