@@ -145,7 +145,7 @@ def test_phonemes_come_from_espeak_in_one_call_and_measure_sound(monkeypatch) ->
 def test_words_heard_for_a_name_are_respelled_by_sound_over_their_time() -> None:
     respeller = Respeller(("El Fasher", "Darfur", "Khartoum", "Hemedti"), whole_words("tiny.en"))
     out = respeller.words(_words("after the fall of mail fascia. Cartoon, the capital, and "
-                                 "Hammatti's men"))
+                                 "Hamidti's men"))
     assert " ".join(w.text for w in out) == ("after the fall of El Fasher. Khartoum, the "
                                              "capital, and Hemedti's men")
     assert (out[4].start, out[4].end, out[4].probability) == (2.0, 2.9, 0.3)
