@@ -182,3 +182,12 @@ def test_a_name_heard_as_common_words_comes_out_of_real_speech(speech_dir: Path)
     assert " ".join(w.text for w in words).endswith("fall on El Fasher")
     words, _ = transcribe_words(audio, one_thread, hotwords=glossary[:1] + glossary[2:])
     assert "Fasher" not in " ".join(w.text for w in words)
+
+
+def test_without_espeak_the_letter_key_respells(monkeypatch) -> None:
+    monkeypatch.setattr(phonemes, "ESPEAK", "espeak-ng-not-installed")
+    monkeypatch.setattr(phonemes, "_CACHE", {})
+    assert not phonemes.available() and phonemes.phonemes(["Essequibo"]) == {"Essequibo": ()}
+    for respeller in (Respeller(TERMS), Respeller(TERMS, by_sound=True)):
+        out = respeller.words(_words("the Esse Quibo, region and Hexeth"))
+        assert [w.text for w in out] == ["the", "Essequibo,", "region", "and", "Hegseth"]

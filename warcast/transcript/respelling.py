@@ -131,8 +131,10 @@ class Respeller:
         """The words with near misses respelled: by sound (one to three words into one
         name) where espeak-ng is installed, else by the letters' sound key."""
         if self._by_sound:
-            return self._sound.words(words)
-        return self.by_letters(words)
+            found = self._sound.words(words)
+            if found is not None:
+                return found
+        return self.by_letters(words)   # espeak-ng missing, or it failed on these words
 
     def by_letters(self, words: list[Word]) -> list[Word]:
         """The words with near misses respelled by key; two words may join into one name."""
@@ -210,11 +212,15 @@ class _SoundTargets:
         lower = core.lower()
         return lower in self._heard or any(p in self._heard for p in re.split(r"[\s-]+", lower))
 
-    def words(self, words: list[Word]) -> list[Word]:
+    def words(self, words: list[Word]) -> list[Word] | None:
+        """The words with runs that sound like a name respelled; None when espeak-ng gave
+        no phonemes."""
         if not self._names or not words:
             return words
         cores = [_core(w.text) for w in words]
         sounds = phonemes.phonemes([*cores, *(w for n in self._names for w in n.split())])
+        if not any(sounds.values()):
+            return None
         names = {n: s for n in self._names
                  if len(s := tuple(p for w in n.split() for p in sounds[w])) >= MIN_PHONEMES}
         if not names:
