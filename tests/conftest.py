@@ -45,13 +45,14 @@ def speech_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("speech")
 
 
-def make_speech(folder: Path, name: str, text: str, codec: tuple[str, ...]) -> Path:
+def make_speech(folder: Path, name: str, text: str, codec: tuple[str, ...],
+                voice: str = "en-us") -> Path:
     """Render ``text`` with espeak-ng and encode it with ffmpeg (cached per name)."""
     need("espeak-ng", "ffmpeg")
     target = folder / name
     if not target.exists():
         wav = folder / f"{name}.wav"
-        subprocess.run(["espeak-ng", "-v", "en-us", "-s", "150", "-w", str(wav), text],
+        subprocess.run(["espeak-ng", "-v", voice, "-s", "150", "-w", str(wav), text],
                        check=True)
         subprocess.run(["ffmpeg", "-v", "error", "-y", "-i", str(wav), *codec, str(target)],
                        check=True)

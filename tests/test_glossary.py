@@ -9,10 +9,11 @@ import pytest
 from tests.conftest import Cli, make_speech
 from warcast.episodes import load_episodes
 from warcast.show import load_show
+from warcast.transcript import phonemes
 from warcast.transcript.glossary import GLOSSARY_FILE, glossary_for, terms_of
 from warcast.transcript.model import Word
 from warcast.transcript.respelling import Respeller, sound_key
-from warcast.transcript.whisper import WhisperOptions, transcribe_words
+from warcast.transcript.whisper import WhisperOptions, transcribe_words, whole_words
 
 TERMS = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Caracas", "Nora Halvorsen")
 
@@ -117,3 +118,76 @@ def test_a_word_whisper_has_one_token_for_is_never_respelled() -> None:
     respeller = Respeller(("Geran", "Maduro"), whole_words("tiny.en"))
     assert respeller.match("Tehran") is None
     assert respeller.match("Madero") == "Maduro"
+
+
+def _words(text: str, probability: float = 0.3) -> list[Word]:
+    return [Word(i * 0.5, i * 0.5 + 0.4, word, probability)
+            for i, word in enumerate(text.split())]
+
+
+needs_espeak = pytest.mark.skipif(not phonemes.available(), reason="espeak-ng is not installed")
+
+
+@needs_espeak
+def test_phonemes_come_from_espeak_in_one_call_and_measure_sound(monkeypatch) -> None:
+    calls = []
+    run = phonemes.subprocess.run
+    monkeypatch.setattr(phonemes.subprocess, "run", lambda *a, **k: calls.append(a) or run(*a, **k))
+    sounds = phonemes.phonemes(["cartoon", "Khartoum", "Burhan", "Zürich-ish", "Fasher."])
+    assert len(calls) == 1 and all(sounds.values())
+    near = phonemes.similarity(sounds["cartoon"], sounds["Khartoum"])
+    assert near > 0.85 > phonemes.similarity(sounds["cartoon"], sounds["Burhan"])
+    assert phonemes.phonemes(["cartoon", "Khartoum"])["cartoon"] == sounds["cartoon"]
+    assert len(calls) == 1   # remembered for the run
+
+
+@needs_espeak
+def test_words_heard_for_a_name_are_respelled_by_sound_over_their_time() -> None:
+    respeller = Respeller(("El Fasher", "Darfur", "Khartoum", "Hemedti"), whole_words("tiny.en"))
+    out = respeller.words(_words("after the fall of mail fascia. Cartoon, the capital, and "
+                                 "Hamidti's men"))
+    assert " ".join(w.text for w in out) == ("after the fall of El Fasher. Khartoum, the "
+                                             "capital, and Hemedti's men")
+    assert (out[4].start, out[4].end, out[4].probability) == (2.0, 2.9, 0.3)
+
+
+@needs_espeak
+def test_nothing_is_respelled_into_a_name_the_glossary_lacks() -> None:
+    heard = "after the fall of mail fascia. Cartoon, the capital"
+    respeller = Respeller(("Darfur", "Hemedti", "Natanz"), whole_words("tiny.en"))
+    assert [w.text for w in respeller.words(_words(heard))] == heard.split()
+
+
+@needs_espeak
+@pytest.mark.parametrize("heard", ["we follow the news", "behind the button", "for no reason",
+                                   "I'm sure", "Hamdan Dagalo"])
+def test_common_phrases_and_names_heard_right_stay(heard: str) -> None:
+    """Words the model was sure of, words too unlike any name, and a glossary name's own
+    words are left as written."""
+    respeller = Respeller(("Fordow", "Burhan", "Niamey", "Hamdan", "Dagalo", "Mohamed Hamdan"),
+                          whole_words("tiny.en"))
+    assert [w.text for w in respeller.words(_words(heard, 0.98))] == heard.split()
+
+
+@needs_espeak
+def test_a_name_heard_as_common_words_comes_out_of_real_speech(speech_dir: Path) -> None:
+    """The British voice's "El Fasher" is heard by tiny.en as common words ("male fascia");
+    by sound it is the glossary's name, and without the name in the glossary it is not."""
+    audio = make_speech(speech_dir, "fasher.mp3", "Khartoum, the capital, lies largely empty "
+                        "after the fall of El Fasher.", ("-codec:a", "libmp3lame", "-b:a", "64k"),
+                        voice="en-gb-x-rp")
+    glossary = ("Hemedti", "El Fasher", "Darfur", "Khartoum", "Burhan", "Dagalo", "Zamzam")
+    one_thread = WhisperOptions(threads=1)
+    words, _ = transcribe_words(audio, one_thread, hotwords=glossary)
+    assert " ".join(w.text for w in words).endswith("fall on El Fasher")
+    words, _ = transcribe_words(audio, one_thread, hotwords=glossary[:1] + glossary[2:])
+    assert "Fasher" not in " ".join(w.text for w in words)
+
+
+def test_without_espeak_the_letter_key_respells(monkeypatch) -> None:
+    monkeypatch.setattr(phonemes, "ESPEAK", "espeak-ng-not-installed")
+    monkeypatch.setattr(phonemes, "_CACHE", {})
+    assert not phonemes.available() and phonemes.phonemes(["Essequibo"]) == {"Essequibo": ()}
+    for respeller in (Respeller(TERMS), Respeller(TERMS, by_sound=True)):
+        out = respeller.words(_words("the Esse Quibo, region and Hexeth"))
+        assert [w.text for w in out] == ["the", "Essequibo,", "region", "and", "Hegseth"]
