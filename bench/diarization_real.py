@@ -16,6 +16,9 @@ bench/results/cache/speakers/real/):
   speakers (FEE078, FEE083, MEE068, MEO069) were tuned on; the development part's two (MEE009
   and MEE012, two men of one meeting) are held out, alone and with the two speakers of the
   package's sample recording (the test part's speakers have under 8 s alone each).
+- The test part's speakers with 3 s or more alone, held out too: one or two of them, every
+  clip, among one or two of bench/diarization.py's new espeak-ng voices (guests who say a few
+  words; seeds 900-915).
 
 The reference marks a clip's speech where it is speaking (see :func:`spoken`), not across its
 pauses. Each dialogue is clustered by warcast's method (``fixed``) and with the merge step
