@@ -13,15 +13,19 @@ stopped at one distance) and, side by side on the same windows, with the merge s
 confusion over reference speech, 10 ms frames, a 0.25 s collar around every reference boundary
 left unscored, speakers mapped one to one for the least error).
 
-- counted: episodes whose number of voices is found right;
+- counted: episodes whose number of voices is found right (the voices that speak in it: a
+  short dialogue can end before the last of its cast has spoken);
 - host named: the share of the host's turns (the first voice, enrolled once from a separate
   30-second sample) labelled with his name in the later dialogues;
 - cost: diarization time against transcription time of the same audio, side by side;
 - memory: peak RSS of a fresh process diarizing a 60-minute dialogue (--quality-only skips
   cost and memory).
 
-Tuning used seeds 0-11 (plain) and 200-207 (varied) only; the figures come from seeds 100+ and
-300+, which tuning never scored.
+Tuning used seeds 0-11 (plain) and 200-263 (varied) only; the figures come from seeds 100+ and
+300+, which tuning never scored, and from a third held-out set (seeds 400+) built before the
+last round of tuning and scored once after it: varied dialogues of 60-180 s by seven other
+espeak-ng voices (:data:`NEW_VOICES`, another host) speaking the accuracy benchmark's news and
+interview texts instead of script.txt.
 
 Results go to bench/results/speakers.{json,md}.
 """
@@ -52,6 +56,13 @@ CACHE = RESULTS / "cache" / "speakers"
 # not speech to the VAD. These six lie at cosine 0.44-0.79 from one another.
 VOICES = ("en-us", "en-us+f3", "en-us+edward", "en-us+boris", "en-us+anika", "en-us+Storm")
 HOST = VOICES[0]
+# The third held-out set's voices, none of them in VOICES (and its host not en-us): these seven
+# lie at cosine 0.55-0.77 from one another, and its turns speak the accuracy benchmark's
+# news and interview texts (bench/accuracy/*.txt), not script.txt.
+NEW_VOICES = ("en-gb-x-rp+klatt3", "en+f5", "en-us+grandma", "en-us+travis", "en-us+Michael",
+              "en-us+Andy", "en-us+Annie")
+NEW_HOST = NEW_VOICES[0]
+NEW_SEED = 400      # new voices, new topics, 60-180 s: built after tuning, scored once
 SHORT_REPLIES = ("Right.", "Yes, exactly.", "I see.", "Go on.", "That is true.")
 COLLAR = 0.25
 FIRST_SEED = 100
@@ -69,6 +80,15 @@ def sentences() -> list[str]:
     import re
 
     text = " ".join(speech.paragraphs())
+    return [s for s in re.split(r"(?<=[.?!])\s+", text) if len(s.split()) >= 4]
+
+
+def other_sentences() -> list[str]:
+    """The accuracy benchmark's texts' sentences (other topics than script.txt)."""
+    import re
+
+    text = " ".join(" ".join(path.read_text(encoding="utf-8").split())
+                    for path in sorted((BENCH / "accuracy").glob("*.txt")))
     return [s for s in re.split(r"(?<=[.?!])\s+", text) if len(s.split()) >= 4]
 
 
@@ -93,13 +113,14 @@ def voiced(text: str, voice: str, speed: int = 160) -> np.ndarray:
     return np.load(target)
 
 
-def dialogue(seed: int, voices: tuple[str, ...], seconds: float, varied: bool = False
+def dialogue(seed: int, voices: tuple[str, ...], seconds: float, varied: bool = False,
+             pool: list[str] | None = None
              ) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
     """A dialogue of about ``seconds`` and its true turns (start, end, voice). ``varied``:
     each voice at its own speed (130-190 words a minute), more cutting in, levels apart by
     up to 6 dB, and a noise bed (hiss or rumble, 15-30 dB under the speech)."""
     rng = random.Random(seed)
-    pool = sentences()
+    pool = pool or sentences()
     speeds = {v: rng.randrange(130, 191, 10) if varied else 160 for v in voices}
     gains = {v: 10 ** (-rng.uniform(0, 6) / 20) if varied else 1.0 for v in voices}
     parts: list[np.ndarray] = []
@@ -169,7 +190,8 @@ def der(truth: list[tuple[float, float, str]], found: list[tuple[float, float, s
     return 100.0 * (missed + false_alarm + confusion) / max(1, speech_frames)
 
 
-def episodes(count: int, first: int = 0) -> list[tuple[int, tuple[str, ...]]]:
+def episodes(count: int, first: int = 0, voices: tuple[str, ...] = VOICES,
+             host: str = HOST) -> list[tuple[int, tuple[str, ...]]]:
     """(seed, voices) of each dialogue: 2, 3 and 4 voices in turn, the host always in.
     The settings in warcast.transcript.speakers were tuned on seeds 0-11; the benchmark
     uses seeds from :data:`FIRST_SEED` on, which tuning never saw."""
@@ -177,8 +199,8 @@ def episodes(count: int, first: int = 0) -> list[tuple[int, tuple[str, ...]]]:
     for seed in range(first, first + count):
         rng = random.Random(1000 + seed)
         n = 2 + seed % 3
-        others = rng.sample([v for v in VOICES if v != HOST], n - 1)
-        out.append((seed, (HOST, *others)))
+        others = rng.sample([v for v in voices if v != host], n - 1)
+        out.append((seed, (host, *others)))
     return out
 
 
@@ -199,17 +221,23 @@ def scores(rows: list[dict[str, Any]]) -> dict[str, Any]:
 METHODS = ("fixed", "merged")   # warcast's clustering, and the merge step measured against it
 
 
-def run_quality(count: int, seconds: float, first: int = 100, varied: bool = False
-                ) -> dict[str, list[dict[str, Any]]]:
+def run_quality(count: int, seconds: float, first: int = 100, varied: bool = False,
+                new: bool = False) -> dict[str, list[dict[str, Any]]]:
     """Each method's rows over the same dialogues: the windows are embedded once, then
-    clustered by every method in :data:`METHODS`, side by side."""
+    clustered by every method in :data:`METHODS`, side by side. ``new``: the voices of
+    :data:`NEW_VOICES` (host :data:`NEW_HOST`) speak the other texts, each dialogue 60-180 s
+    long (``seconds`` unused)."""
     from warcast.transcript import speakers
 
-    sample, _ = dialogue(99_999, (HOST,), 30.0)  # the host's enrollment sample, not reused
+    host, pool = (NEW_HOST, other_sentences()) if new else (HOST, None)
+    # the host's enrollment sample, not reused
+    sample, _ = dialogue(99_998 if new else 99_999, (host,), 30.0, pool=pool)
     voices = {"Host": speakers.voice_of(sample)}
     rows: dict[str, list[dict[str, Any]]] = {method: [] for method in METHODS}
-    for seed, cast in episodes(count, first):
-        samples, truth = dialogue(seed, cast, seconds, varied)
+    cast_of = episodes(count, first, NEW_VOICES, NEW_HOST) if new else episodes(count, first)
+    for seed, cast in cast_of:
+        length = 60.0 + 15 * (seed * 7 % 9) if new else seconds
+        samples, truth = dialogue(seed, cast, length, varied, pool)
         started = time.perf_counter()
         windows = speakers.voice_windows([samples])
         embedding = time.perf_counter() - started
@@ -218,10 +246,11 @@ def run_quality(count: int, seconds: float, first: int = 100, varied: bool = Fal
             turns = speakers.turns_of(windows, voices, method=method)
             wall = embedding + time.perf_counter() - started
             found = [(t.start, t.end, t.speaker) for t in turns]
-            host_turns = [t for t in truth if t[2] == HOST]
+            host_turns = [t for t in truth if t[2] == host]
             named = sum(1 for t in host_turns if _label_at(found, t) == "Host")
             rows[method].append({
-                "seed": seed, "voices": len(cast), "found": len({s for *_, s in found}),
+                "seed": seed, "voices": len({s for *_, s in truth}), "cast": len(cast),
+                "found": len({s for *_, s in found}),
                 "der": round(der(truth, found, len(samples) / RATE), 2),
                 "host_turns": len(host_turns), "host_named": named,
                 "seconds": round(len(samples) / RATE, 1), "wall": round(wall, 2)})
@@ -337,6 +366,8 @@ def main() -> None:
             run_quality(count, seconds, args.first_seed),
         f"held-out varied dialogues (seeds {VARIED_SEED}+)":
             run_quality(4 if args.quick else 12, 90.0, VARIED_SEED, varied=True),
+        f"held-out new voices and texts (seeds {NEW_SEED}+)":
+            run_quality(4 if args.quick else 16, 0.0, NEW_SEED, varied=True, new=True),
     }
     rows = next(iter(quality.values()))["fixed"]
     results: dict[str, Any] = {

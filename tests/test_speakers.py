@@ -127,6 +127,26 @@ def test_one_voice_gets_no_label(dialogue: Dialogue) -> None:
     assert alone == []
 
 
+def test_a_guest_who_says_a_few_words_is_a_voice(tmp_path: Path) -> None:
+    """Two seconds of a third voice, unlike the others, is a voice of its own, not folded
+    into the host's turn before it (a voice otherwise holds 5 s)."""
+    lines = [line for line in LINES if line[0] != THIRD]
+    lines.insert(3, ("en-us+anika", "Yes, the insurers told us the same thing."))
+    gap = np.zeros(int(0.5 * RATE), dtype=np.float32)
+    parts, truth, at = [], [], 0.0
+    for voice, text in lines:
+        clip = voiced(tmp_path, voice, text)
+        parts += [gap, clip]
+        truth.append((at + 0.5, at + 0.5 + len(clip) / RATE))
+        at += 0.5 + len(clip) / RATE
+    turns = speakers.diarize(np.concatenate(parts))
+    assert [t.speaker for t in turns] == ["Speaker 1", "Speaker 2", "Speaker 1", "Speaker 3",
+                                          "Speaker 2", "Speaker 1"]
+    assert truth[3][1] - truth[3][0] < 3.0
+    for found, (start, end) in zip(turns, truth, strict=True):
+        assert abs(found.start - start) < 0.3 and abs(found.end - end) < 0.3
+
+
 def test_transcribe_writes_found_voices_and_enrolled_host(cli: Cli, dialogue: Dialogue) -> None:
     result = cli("speakers", "enroll", "Nora Halvorsen", "--sample", str(dialogue.host_sample))
     assert result.exit_code == 0, result.output

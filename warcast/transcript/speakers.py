@@ -3,11 +3,13 @@
 Diarization runs offline with Resemblyzer's voice encoder, whose weights ship inside its PyPI
 wheel: speech is found with Silero VAD (bundled with faster-whisper), each 1.6 s of speech becomes a
 256-number voice embedding, and the windows are clustered by cosine distance (average linkage,
-stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. Clusters are
-refined to their centroids, and a voice is named from :data:`VOICES_FILE` (the show's enrolled
-voices: a host's sample, or an episode the producer labelled) when its centroid is within
-:data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the voices in
-order of first appearance) until the producer names it (``warcast speakers name`` or the
+stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. A cluster
+with little speech is a voice only when it lies apart from every larger one (a guest's few
+words); near one, it is that voice's odd moments and is folded in. Clusters are refined to
+their centroids, and a voice is named from :data:`VOICES_FILE` (the show's enrolled voices: a
+host's sample, or an episode the producer labelled) when its centroid is within
+:data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the voices
+in order of first appearance) until the producer names it (``warcast speakers name`` or the
 editor: a guest's name is offered, never given unasked). One voice that nobody enrolled gets
 no label at all: there is nothing to tell apart. Multitrack recordings (a file per speaker) give
 exact turns from the tracks' loudness instead (:func:`turns_from_tracks`).
@@ -32,7 +34,12 @@ STRIDE = 2.4                 # seconds from one window to the next in a long str
 MEL_HOP = 160                # samples per mel frame (10 ms)
 CLUSTER_DISTANCE = 0.30      # cosine distance at which average linkage stops merging
 MIN_VOICE_SHARE = 0.04       # a voice holds at least this share of the speech…
-MIN_VOICE_SECONDS = 4.0      # …and this many seconds of it, or it is folded into a neighbour
+MIN_VOICE_SECONDS = 5.0      # …and this many seconds of it, or it is folded into a neighbour
+DISTINCT_SECONDS = 2.0       # a smaller voice is kept with this much speech…
+DISTINCT_SHARE = 0.01        # …and this share of it (a guard for long episodes)…
+DISTINCT_SIMILARITY = 0.72   # …when it lies under this cosine similarity to every larger one
+ALONE_SIMILARITY = 0.76      # with one voice left, the largest other is kept under this…
+ALONE_SECONDS = 3.0          # …with this much speech
 MERGE_DISTANCE = 0.20        # "merged": clusters whose centroids lie closer are one voice
 CLUSTER_SECONDS = 1.0        # windows with less speech join clusters but do not make them
 NAME_SIMILARITY = 0.80       # cosine similarity to an enrolled voice that names a cluster
@@ -40,7 +47,7 @@ JOIN_GAP = 1.0               # seconds: closer turns of one voice are one turn
 FILL_GAP = 0.15              # seconds of silence inside one stretch of speech
 PIECE_SECONDS = 300.0        # audio decoded and embedded this much at a time
 VOICES_FILE = "voices.json"  # in the show folder: the enrolled voices
-VERSION = 1                  # bump when a change alters the turns found for the same audio
+VERSION = 2                  # bump when a change alters the turns found for the same audio
 _BATCH = 256                 # windows through the encoder at once (bounded memory)
 THREADS = 1                  # the encoder's threads: see _forward
 
@@ -326,9 +333,9 @@ def _merged(embeddings: Any) -> Any:
     return labels
 
 
-# Each method with the least speech (seconds) a voice must hold. "merged" (with 5 s) was tuned
-# on recorded speech and lost to "fixed" on every held-out set (bench/README.md); it stays so
-# the benchmarks keep measuring the two side by side.
+# Each method with the least speech (seconds) a voice must hold unless it lies apart from the
+# others (see _folded). "merged" was tuned on recorded speech and lost to "fixed" on every
+# held-out set (bench/README.md); it stays so the benchmarks keep measuring the two side by side.
 METHODS = {"fixed": (_fixed, MIN_VOICE_SECONDS), "merged": (_merged, 5.0)}
 
 
@@ -342,8 +349,13 @@ def _centroids(embeddings: Any, labels: Any) -> Any:
 
 
 def _folded(embeddings: Any, labels: Any, seconds: Any, least: float) -> Any:
-    """The centroids of the clusters holding at least :data:`MIN_VOICE_SHARE` of the speech
-    (and ``least`` seconds); smaller ones are noise, or one voice's odd moments."""
+    """The centroids of the voices: clusters holding at least :data:`MIN_VOICE_SHARE` of the
+    speech and ``least`` seconds of it, and smaller ones (down to :data:`DISTINCT_SECONDS`)
+    that lie apart from all of those (cosine similarity under :data:`DISTINCT_SIMILARITY`):
+    a guest who only says a few words. A small cluster close to a larger one is one voice's
+    odd moments (a real voice spreads wide over a recording), noise, or a mix; it is folded.
+    When that would leave one voice (an episode with no labels), the largest other cluster
+    stays a voice if it holds :data:`ALONE_SECONDS` and lies under :data:`ALONE_SIMILARITY`."""
     import numpy as np
 
     total = float(seconds.sum())
@@ -353,7 +365,28 @@ def _folded(embeddings: Any, labels: Any, seconds: Any, least: float) -> Any:
             if speech[label] >= max(least, MIN_VOICE_SHARE * total)]
     if not keep:
         keep = [max(found, key=lambda label: speech[label])]
-    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in keep])
+    centroids = _centroids_of(embeddings, labels, keep)
+    small = [label for label in found if label not in keep
+             and speech[label] >= max(DISTINCT_SECONDS, DISTINCT_SHARE * total)]
+    if small:
+        apart = _centroids_of(embeddings, labels, small)
+        closeness = (apart @ centroids.T).max(axis=1)
+        distinct = closeness < DISTINCT_SIMILARITY
+        if not distinct.any() and len(keep) == 1:
+            # one voice left, which leaves the episode unlabelled: the largest other
+            # cluster stays a voice if it lies apart enough for a second person
+            largest = max(range(len(small)), key=lambda i: speech[small[i]])
+            distinct[largest] = (closeness[largest] < ALONE_SIMILARITY
+                                 and speech[small[largest]] >= ALONE_SECONDS)
+        if distinct.any():
+            centroids = np.concatenate([centroids, apart[distinct]])
+    return centroids
+
+
+def _centroids_of(embeddings: Any, labels: Any, chosen: Sequence[int]) -> Any:
+    import numpy as np
+
+    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in chosen])
     return centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
 
 
