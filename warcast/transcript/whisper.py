@@ -105,7 +105,22 @@ def _first_line(exc: BaseException) -> str:
 def transcribe_words(path: Path, options: WhisperOptions,
                      progress: Callable[[float], None] | None = None,
                      hotwords: tuple[str, ...] = ()) -> tuple[list[Word], float]:
-    """Timed words of the speech in ``path`` and the audio's duration in seconds."""
+    """Timed words of the speech in ``path`` and the audio's duration in seconds.
+
+    NumPy's BLAS is held to one thread meanwhile: Whisper's log-mel features are a matrix
+    product, and OpenBLAS sums it in another order on two threads than on one, which is
+    enough to change words. One thread gives the same transcript on every machine, in a
+    local run, a process pool and a Dask worker (which sets OMP_NUM_THREADS=1)."""
+    import numpy  # noqa: F401  (loaded first: threadpoolctl limits the libraries loaded)
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _transcribe_words(path, options, progress, hotwords)
+
+
+def _transcribe_words(path: Path, options: WhisperOptions,
+                      progress: Callable[[float], None] | None,
+                      hotwords: tuple[str, ...]) -> tuple[list[Word], float]:
     model = load_model(options)
     terms = tuple(dict.fromkeys((*options.glossary, *hotwords)))
     words: list[Word] = []
