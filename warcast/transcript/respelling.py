@@ -204,6 +204,11 @@ class _SoundTargets:
             names.extend(w for w in term.split() if len(w) >= 4 and not known(w)
                          and len(term.split()) > 1)
         self._names = tuple(dict.fromkeys(names))
+        self._parted: dict[str, list[str]] = {}
+        for term in self._names:
+            if len(term.split()) > 1:
+                for part in term.split():
+                    self._parted.setdefault(part.lower(), []).append(term)
         self._wholes = {part: (term, index) for term in reversed(self._names)
                         if len(term.split()) > 1
                         for index, part in enumerate(term.split()) if part in self._names}
@@ -250,6 +255,9 @@ class _SoundTargets:
                 del chosen[start]
                 chosen[whole[0]] = whole[1:]
                 taken.update(range(whole[0], whole[0] + whole[1]))
+        for start, size, term in self._completed(words, cores, sounds, taken):
+            chosen[start] = (size, term)
+            taken.update(range(start, start + size))
         out: list[Word] = []
         i = 0
         while i < len(words):
@@ -283,6 +291,36 @@ class _SoundTargets:
         if phonemes.similarity(heard, sound, WHOLE_NAME) < WHOLE_NAME:
             return None
         return first, last - first, term
+
+    def _completed(self, words: list[Word], cores: list[str],
+                   sounds: dict[str, tuple[str, ...]],
+                   taken: set[int]) -> list[tuple[int, int, str]]:
+        """Names heard in part ("Mael Fasher" for El Fasher): a word spelled as one part of a
+        glossary name takes the words where the rest of the name belongs, when the whole run
+        sounds like the name (MIN_SOUND) and none of those words is another of its parts, a
+        glossary word as it is, or a common word Whisper was sure of."""
+        found: list[tuple[int, int, str]] = []
+        used = set(taken)
+        for k, core in enumerate(cores):
+            for term in self._parted.get(core.lower(), ()) if len(core) >= 3 else ():
+                parts = term.split()
+                index = [p.lower() for p in parts].index(core.lower())
+                first, last = k - index, k - index + len(parts)
+                if first < 0 or last > len(words) or not used.isdisjoint(range(first, last)):
+                    continue
+                others = [m for m in range(first, last) if m != k]
+                if any(not cores[m] or self._heard_as_is(cores[m])
+                       or (self._known(cores[m].lower()) and (words[m].probability or 0) >= SURE)
+                       for m in others) \
+                        or any(words[m].text.endswith(_CLAUSE_END) for m in range(first, last - 1)):
+                    continue
+                heard = tuple(p for c in cores[first:last] for p in sounds.get(c, ()))
+                sound = tuple(p for w in parts for p in sounds.get(w, ()))
+                if heard and sound and phonemes.similarity(heard, sound, MIN_SOUND) >= MIN_SOUND:
+                    found.append((first, last - first, term))
+                    used.update(range(first, last))
+                    break
+        return found
 
     def _best(self, run: list[Word], cores: list[str], sounds: dict[str, tuple[str, ...]],
               names: dict[str, tuple[str, ...]]) -> tuple[float, str] | None:
