@@ -388,7 +388,7 @@ def factor(name: str) -> Iterator[None]:
 
     saved = {name: getattr(whisper, name) for name in
              ("_piece_words", "MIN_WORD_PROBABILITY", "REPAIR_COMPRESSION", "LOST_TAIL",
-              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS")}
+              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS", "LOOP_REPEATS")}
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
@@ -399,7 +399,7 @@ def factor(name: str) -> Iterator[None]:
         whisper.MIN_WORD_PROBABILITY = 0.0
     elif name == "no-repair":
         whisper.REPAIR_COMPRESSION, whisper.LOST_TAIL = float("inf"), float("inf")
-        whisper.MIN_WORDS_PER_SECOND = 0.0
+        whisper.MIN_WORDS_PER_SECOND, whisper.LOOP_REPEATS = 0.0, 10**9
     elif name == "hotword-repair":
         whisper.REPAIR_HOTWORDS = True
     try:
