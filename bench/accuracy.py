@@ -1,10 +1,10 @@
 """Word error rate per voice and names spelled right, on material split into tuning and held-out.
 
-Usage: python bench/accuracy.py [--split tuning|held-out|check|fresh|all] [--engines raw,...]
+Usage: python bench/accuracy.py [--split tuning|held-out|check|fresh|verify|all] [--engines raw,...]
        [--speed]
 
-The material is bench/accuracy/ (split: tuning, held-out, check, fresh; see set.toml): ten
-scripts written for this benchmark from ten topics of
+The material is bench/accuracy/ (split: tuning, held-out, check, fresh, verify; see
+set.toml): twelve scripts written for this benchmark from twelve topics of
 bench/linking/articles.jsonl (news reads, monologues, two-voice interviews), each episode's
 title, summary, keywords and guest in set.toml. Tuning and held-out parts share no topic and
 no espeak-ng voice; the held-out part also holds real speech (the LibriVox reader of the
@@ -63,6 +63,7 @@ BEDS = ("none", "pink", "none", "music")
 GAP = 0.45                            # seconds between interview turns
 LIBRIVOX = "pocketsphinx-*/test/data/librivox"
 PACKAGE = "pocketsphinx==5.1.1"    # the same sdist bench/diarization_real.py uses
+SPLITS = ("tuning", "held-out", "check", "fresh", "verify")
 
 
 @dataclass
@@ -388,7 +389,7 @@ def factor(name: str) -> Iterator[None]:
 
     saved = {name: getattr(whisper, name) for name in
              ("_piece_words", "MIN_WORD_PROBABILITY", "REPAIR_COMPRESSION", "LOST_TAIL",
-              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS")}
+              "MIN_WORDS_PER_SECOND", "REPAIR_HOTWORDS", "LOOP_REPEATS")}
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
@@ -399,7 +400,7 @@ def factor(name: str) -> Iterator[None]:
         whisper.MIN_WORD_PROBABILITY = 0.0
     elif name == "no-repair":
         whisper.REPAIR_COMPRESSION, whisper.LOST_TAIL = float("inf"), float("inf")
-        whisper.MIN_WORDS_PER_SECOND = 0.0
+        whisper.MIN_WORDS_PER_SECOND, whisper.LOOP_REPEATS = 0.0, 10**9
     elif name == "hotword-repair":
         whisper.REPAIR_HOTWORDS = True
     try:
@@ -553,14 +554,13 @@ def markdown(results: dict[str, Any]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--split", choices=("tuning", "held-out", "check", "fresh", "all"),
-                        default="all")
+    parser.add_argument("--split", choices=(*SPLITS, "all"), default="all")
     parser.add_argument("--engines", default="raw,today,warcast,wrong")
     parser.add_argument("--speed", action="store_true",
                         help="also time warcast against the previous pipeline, clip by clip")
     args = parser.parse_args()
     speech.require_tools()
-    splits = ("tuning", "held-out", "check", "fresh") if args.split == "all" else (args.split,)
+    splits = SPLITS if args.split == "all" else (args.split,)
     engines = args.engines.split(",")
     found = [clip for split in splits for clip in clips(split)]
     results = score(found, engines)

@@ -284,3 +284,53 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     assert wrote.strip() not in heard
     assert word_error_rate(text, heard) < 0.25
     assert all(shift == clips[0]["start"] >= 2.5 for _, shift in runs[0])
+
+
+def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_dir: Path) -> None:
+    """A loop too short to make the whole text compress past 2.4 ("President U.S. U.S. …"
+    where a name was said, the last word stretched over the rest of the clip) kept the loop
+    and lost every word after it; the words before it are kept, the loop is dropped and the
+    clip from where it started is decoded again, the same on every run."""
+    import dataclasses
+
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    from warcast.transcript.whisper import (
+        WhisperOptions,
+        decoding,
+        load_model,
+        pcm_pieces,
+        repaired,
+        speech_clips,
+    )
+
+    text = ("The army still governs from the coast, and the capital lies largely empty. "
+            "Most of the ministries moved north before the rains.")
+    audio = make_speech(speech_dir, "loop.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
+    clips = speech_clips(samples)
+    options = WhisperOptions()
+    model = load_model(options)
+    common = decoding(options)
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        samples, batch_size=4, clip_timestamps=clips, **common)
+    heard = list(segments)
+    assert len(heard) == 1 and word_error_rate(text, heard[0].text) < 0.25
+    good = heard[0]
+    kept = good.words[:4]                      # "The army still governs"
+    start, end = kept[-1].end, clips[-1]["end"]
+    loop = [dataclasses.replace(kept[0], word=w, start=start, end=start)
+            for w in (" U", ".S.") * 6]
+    loop[-1] = dataclasses.replace(loop[-1], end=end)    # the aligner's stretched last word
+    looped = dataclasses.replace(good, words=[*kept, *loop], end=end,
+                                 text="".join(w.word for w in [*kept, *loop]))
+    assert looped.compression_ratio < 2.4
+    runs = [[(segment.text, shift) for segment, shift in
+             repaired(model, samples, clips, [looped], common)] for _ in range(2)]
+    assert runs[0] == runs[1]
+    again = " ".join(part for part, _ in runs[0])
+    assert "U.S." not in again
+    assert word_error_rate(text, again) < 0.25
+    assert runs[0][0] == (" The army still governs", 0.0)
+    assert all(shift == start for _, shift in runs[0][1:])

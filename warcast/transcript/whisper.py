@@ -9,6 +9,7 @@ faster-whisper is imported only here, and only when a model is loaded.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import re
@@ -37,8 +38,16 @@ MAX_GAIN = 10.0      # …by 20 dB at the most
 REPAIR_COMPRESSION = 2.4   # faster-whisper's own threshold for its temperature fallback
 LOST_TAIL = 2.0            # a clip ends with its speech; pauses inside it are at most 2 s
 MIN_WORDS_PER_SECOND = 0.5  # slow speech with pauses still says over 1.5 words a second
+# A word, or a run of up to LOOP_WORDS words, written LOOP_REPEATS times in a row is a loop
+# even where the clip's text as a whole does not compress past REPAIR_COMPRESSION ("President
+# U.S. U.S. U.S. …" over the 10 s in which a name was said): the loop and the rest of its
+# clip are decoded again alone (speech that does say a word four times running is written
+# again by that decoding, which falls back to higher temperatures only on its own loops).
+LOOP_REPEATS = 4
+LOOP_WORDS = 3
 REPAIR_HOTWORDS = False    # the glossary, given again, can be written out again
 REPAIR_SEED = 16
+MIN_REDECODE = 1.0         # seconds: less after a loop is not decoded again
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
 _WORDS = re.compile(r"[^\W_][\w'’]*")
@@ -209,8 +218,11 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     ("I-M-E-H-H-H-…") and the loop filter drops the whole 30-second clip; it writes out the
     hotwords instead of the speech; or it ends the text early (with the glossary as hotwords
     especially) and the rest of the clip is never heard. A looped clip, or one with far fewer
-    words than its length holds, is decoded again without hotwords, and the unheard end of a
-    clip (more than :data:`LOST_TAIL` seconds of speech after its last word) is decoded, each
+    words than its length holds, is decoded again without hotwords; a loop too short to
+    compress the whole text that far ("President U.S. U.S. U.S. …", where a name was said, and
+    the rest of the clip lost under its last word) is cut off where it starts and the clip
+    from there is decoded again; and the unheard end of a clip (more than :data:`LOST_TAIL`
+    seconds of speech after its last word) is decoded, each
     alone with faster-whisper's sequential decoder, which falls back to higher temperatures
     and carries on after an early end the way its plain ``transcribe`` does; seeded, so the
     same audio always gives the same words.
@@ -223,6 +235,15 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
             if last_of[index] == i:
                 yield from _decoded_again(model, piece, start, end, common)
             continue
+        loop = _loop_start(segment.words or ())
+        if loop is not None:
+            resume = float(segment.words[loop].start)
+            until = end if last_of[index] == i else float(segments[i + 1].start)
+            if loop:
+                yield _cut(segment, loop), 0.0
+            if until - resume >= MIN_REDECODE:
+                yield from _decoded_again(model, piece, resume, until, common)
+            continue
         yield segment, 0.0
         heard = segment.words[-1].end if segment.words else segment.start
         if last_of[index] == i and end - heard > LOST_TAIL:
@@ -233,6 +254,28 @@ def _too_few_words(segment: Any, start: float, end: float) -> bool:
     """Fewer words than a slow speaker says in the clip: the decoder wrote something else
     (the hotwords themselves, "Ingrid Solberg Arctic Barents…", stretched over 23 s)."""
     return end - start >= 4.0 and len(segment.words or ()) < MIN_WORDS_PER_SECOND * (end - start)
+
+
+def _loop_start(words: Any) -> int | None:
+    """The index of the first word of a loop: a word or a run of up to :data:`LOOP_WORDS`
+    words written :data:`LOOP_REPEATS` times in a row (punctuation and case aside, so
+    " U" ".S." " U" ".S." is the pair "u s" again); None where there is none."""
+    keys = [(i, key) for i, word in enumerate(words)
+            if (key := "".join(_WORDS.findall(word.word)).lower())]
+    texts = [key for _, key in keys]
+    for n in range(1, LOOP_WORDS + 1):
+        for i in range(len(texts) - n * LOOP_REPEATS + 1):
+            run = texts[i:i + n]
+            if all(texts[i + k * n:i + (k + 1) * n] == run for k in range(1, LOOP_REPEATS)):
+                return keys[i][0]
+    return None
+
+
+def _cut(segment: Any, count: int) -> Any:
+    """The segment with only its first ``count`` words."""
+    words = list(segment.words[:count])
+    return dataclasses.replace(segment, words=words, end=words[-1].end,
+                               text="".join(word.word for word in words))
 
 
 def _clip_of(clips: list[dict[str, float]], segment: Any) -> int:
