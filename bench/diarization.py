@@ -21,7 +21,8 @@ left unscored, speakers mapped one to one for the least error).
 - memory: peak RSS of a fresh process diarizing a 60-minute dialogue (--quality-only skips
   cost and memory).
 
-Tuning used seeds 0-11 (plain) and 200-263 (varied) only; the figures come from seeds 100+ and
+Tuning used seeds 0-11 (plain), 200-263 (varied) and, for the ends of stretches embedded
+alone, new-voices dialogues at seeds 1700-1731 only; the figures come from seeds 100+ and
 300+, which tuning never scored, and from a third held-out set (seeds 400+) built before the
 last round of tuning and scored once after it: varied dialogues of 60-180 s by seven other
 espeak-ng voices (:data:`NEW_VOICES`, another host) speaking the accuracy benchmark's news and

@@ -147,6 +147,25 @@ def test_a_guest_who_says_a_few_words_is_a_voice(tmp_path: Path) -> None:
         assert abs(found.start - start) < 0.3 and abs(found.end - end) < 0.3
 
 
+@pytest.mark.parametrize("edges", [True, False])
+def test_a_reply_cut_in_keeps_its_speaker(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          edges: bool) -> None:
+    """The host's "Right." said 0.05 s after the guest's sentence ends shares the guest's
+    last window; embedded alone, it goes back to the host. Without that pass it is lost."""
+    if not edges:
+        monkeypatch.setattr(speakers, "EDGE_REGION", float("inf"))
+    gap, cut = np.zeros(int(0.5 * RATE), np.float32), np.zeros(int(0.05 * RATE), np.float32)
+    host = [voiced(tmp_path, HOST, LINES[0][1]), voiced(tmp_path, HOST, LINES[2][1])]
+    guest = [voiced(tmp_path, GUEST, LINES[1][1]), voiced(tmp_path, GUEST, LINES[4][1])]
+    reply = voiced(tmp_path, HOST, "Right.")
+    parts = [gap, host[0], gap, guest[0], cut, reply, gap, guest[1], gap, host[1]]
+    reply_at = sum(len(part) for part in parts[:5]) / RATE
+    turns = speakers.diarize(np.concatenate(parts))
+    label = {turn.speaker for turn in turns
+             if turn.start <= reply_at + len(reply) / RATE / 2 < turn.end}
+    assert label == ({"Speaker 1"} if edges else {"Speaker 2"})
+
+
 def test_transcribe_writes_found_voices_and_enrolled_host(cli: Cli, dialogue: Dialogue) -> None:
     result = cli("speakers", "enroll", "Nora Halvorsen", "--sample", str(dialogue.host_sample))
     assert result.exit_code == 0, result.output

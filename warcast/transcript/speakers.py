@@ -1,18 +1,21 @@
 """Speakers: who spoke when in one mixed track, and the show's voices that name them.
 
 Diarization runs offline with Resemblyzer's voice encoder, whose weights ship inside its PyPI
-wheel: speech is found with Silero VAD (bundled with faster-whisper), each 1.6 s of speech becomes a
-256-number voice embedding, and the windows are clustered by cosine distance (average linkage,
-stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. A cluster
-with little speech is a voice only when it lies apart from every larger one (a guest's few
-words); near one, it is that voice's odd moments and is folded in. Clusters are refined to
-their centroids, and a voice is named from :data:`VOICES_FILE` (the show's enrolled voices: a
-host's sample, or an episode the producer labelled) when its centroid is within
-:data:`NAME_SIMILARITY` of one; any other voice is "Speaker N" (N its place among the voices
-in order of first appearance) until the producer names it (``warcast speakers name`` or the
-editor: a guest's name is offered, never given unasked). One voice that nobody enrolled gets
-no label at all: there is nothing to tell apart. Multitrack recordings (a file per speaker) give
-exact turns from the tracks' loudness instead (:func:`turns_from_tracks`).
+wheel: speech is found with Silero VAD (bundled with faster-whisper), each 1.6 s of speech
+becomes a 256-number voice embedding, and the windows are clustered by cosine distance (average
+linkage, stopped at :data:`CLUSTER_DISTANCE`), so the number of voices is found, not asked. A
+cluster with little speech is a voice only when it lies apart from every larger one (a guest's
+few words); near one, it is that voice's odd moments and is folded in. Clusters are refined to
+their centroids; then the first and last :data:`EDGE_SECONDS` of every longer stretch of speech
+are embedded alone and given to another voice when they lie clearly closer to it (a "Right."
+cut into someone else's turn, which shares its window with them). A voice is named from
+:data:`VOICES_FILE` (the show's enrolled voices: a host's sample, or an episode the producer
+labelled) when its centroid is within :data:`NAME_SIMILARITY` of one; any other voice is
+"Speaker N" (N its place among the voices in order of first appearance) until the producer
+names it (``warcast speakers name`` or the editor: a guest's name is offered, never given
+unasked). One voice that nobody enrolled gets no label at all: there is nothing to tell apart.
+Multitrack recordings (a file per speaker) give exact turns from the tracks' loudness instead
+(:func:`turns_from_tracks`).
 
 The heavy imports (torch, the encoder, scipy) happen inside the functions that need them.
 """
@@ -43,11 +46,14 @@ ALONE_SECONDS = 3.0          # …with this much speech
 MERGE_DISTANCE = 0.20        # "merged": clusters whose centroids lie closer are one voice
 CLUSTER_SECONDS = 1.0        # windows with less speech join clusters but do not make them
 NAME_SIMILARITY = 0.80       # cosine similarity to an enrolled voice that names a cluster
+EDGE_SECONDS = 0.6           # the ends of a stretch of speech embedded alone (as they are)…
+EDGE_REGION = 2.0            # …in stretches at least this long…
+EDGE_MARGIN = 0.05           # …go to a voice this much closer than the one around them
 JOIN_GAP = 1.0               # seconds: closer turns of one voice are one turn
 FILL_GAP = 0.15              # seconds of silence inside one stretch of speech
 PIECE_SECONDS = 300.0        # audio decoded and embedded this much at a time
 VOICES_FILE = "voices.json"  # in the show folder: the enrolled voices
-VERSION = 2                  # bump when a change alters the turns found for the same audio
+VERSION = 3                  # bump when a change alters the turns found for the same audio
 _BATCH = 256                 # windows through the encoder at once (bounded memory)
 THREADS = 1                  # the encoder's threads: see _forward
 
@@ -90,6 +96,8 @@ class Windows:
     regions: list[tuple[float, float]]
     spans: Any        # windows × (start, end), seconds
     embeddings: Any   # windows × 256, L2-normed
+    edges: Any = None             # the ends of long regions (see _edge_spans) × (start, end)
+    edge_embeddings: Any = None   # their embeddings, each end alone
 
 
 def voice_windows(pieces: Iterable[Any]) -> Windows:
@@ -98,14 +106,27 @@ def voice_windows(pieces: Iterable[Any]) -> Windows:
 
     regions: list[tuple[float, float]] = []
     spans, embeddings, offset = [np.zeros((0, 2))], [np.zeros((0, 256), np.float32)], 0.0
+    edges, edge_embeddings = [np.zeros((0, 2))], [np.zeros((0, 256), np.float32)]
     for piece in pieces:
         found = speech_regions(piece)
         windows, vectors = embed_windows(piece, found)
         regions += [(start + offset, end + offset) for start, end in found]
         spans.append(windows + offset)
         embeddings.append(vectors)
+        ends = _edge_spans(found)
+        if ends:
+            edges.append(np.array(ends) + offset)
+            edge_embeddings.append(_embed_ends(piece, ends))
         offset += len(piece) / SAMPLE_RATE
-    return Windows(regions, np.concatenate(spans), np.concatenate(embeddings))
+    return Windows(regions, np.concatenate(spans), np.concatenate(embeddings),
+                   np.concatenate(edges), np.concatenate(edge_embeddings))
+
+
+def _edge_spans(regions: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
+    """The first and last :data:`EDGE_SECONDS` of each region of :data:`EDGE_REGION` seconds
+    or more: where a short reply cut in just before or after another voice would be."""
+    return [span for start, end in regions if end - start >= EDGE_REGION
+            for span in ((start, start + EDGE_SECONDS), (end - EDGE_SECONDS, end))]
 
 
 def turns_of(windows: Windows, voices: dict[str, Any] | None = None, *,
@@ -115,8 +136,11 @@ def turns_of(windows: Windows, voices: dict[str, Any] | None = None, *,
         return []
     labels = cluster(windows.embeddings, windows.spans[:, 1] - windows.spans[:, 0],
                      method=method)
-    return _name_turns(_turns(windows.regions, windows.spans, labels), labels,
-                       windows.embeddings, voices or {})
+    turns = _turns(windows.regions, windows.spans, labels)
+    if windows.edges is not None and len(windows.edges):
+        turns = _edge_turns(turns, windows.edges, windows.edge_embeddings,
+                            _centroids(windows.embeddings, labels))
+    return _name_turns(turns, labels, windows.embeddings, voices or {})
 
 
 def speech_regions(samples: Any) -> list[tuple[float, float]]:
@@ -153,6 +177,21 @@ def embed_windows(samples: Any, regions: Sequence[tuple[float, float]]) -> tuple
     return np.array(spans), np.concatenate(out)
 
 
+def _embed_ends(samples: Any, ends: Sequence[tuple[float, float]]) -> Any:
+    """L2-normed embeddings of the :data:`EDGE_SECONDS` ``ends``, each as it is (60 mel
+    frames, not repeated to fill a window: as well told apart on the tuning sets at about a
+    third of the encoder's time)."""
+    import numpy as np
+
+    encoder = _encoder()
+    out = []
+    for first in range(0, len(ends), _BATCH):
+        wavs = np.stack([_window(samples, start, end, EDGE_SECONDS)
+                         for start, end in ends[first:first + _BATCH]])
+        out.append(_forward(encoder, _mels(wavs, EDGE_SECONDS)))
+    return np.concatenate(out)
+
+
 def _window_spans(start: float, end: float) -> list[tuple[float, float]]:
     """Windows of :data:`WINDOW` seconds over [start, end], first and last at its ends, the
     others evenly between, about :data:`STRIDE` apart (the speech between two windows goes
@@ -164,12 +203,12 @@ def _window_spans(start: float, end: float) -> list[tuple[float, float]]:
     return [(start + i * step, start + i * step + WINDOW) for i in range(count)]
 
 
-def _window(samples: Any, start: float, end: float) -> Any:
-    """The speech in [start, end] as one window, repeated to fill it when shorter, at the
-    level the encoder was trained at (-30 dBFS)."""
+def _window(samples: Any, start: float, end: float, seconds: float = WINDOW) -> Any:
+    """The speech in [start, end] as one window of ``seconds``, repeated to fill it when
+    shorter, at the level the encoder was trained at (-30 dBFS)."""
     import numpy as np
 
-    width = int(WINDOW * SAMPLE_RATE)
+    width = round(seconds * SAMPLE_RATE)
     piece = np.asarray(samples[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
                        dtype=np.float32)
     if not len(piece):
@@ -186,13 +225,13 @@ def _mel(wav: Any) -> Any:
     return _mels(wav[None, :])[0]
 
 
-def _mels(wavs: Any) -> Any:
-    """:func:`_mel` of a batch of windows (windows × samples) at once."""
+def _mels(wavs: Any, seconds: float = WINDOW) -> Any:
+    """:func:`_mel` of a batch of windows (windows × samples) of ``seconds`` at once."""
     import numpy as np
 
     window = np.hanning(401)[:-1].astype(np.float32)
     padded = np.pad(wavs, ((0, 0), (200, 200)))
-    count = int(WINDOW * 100)
+    count = round(seconds * 100)
     frames = np.lib.stride_tricks.as_strided(
         padded, (len(wavs), count, 400),
         (padded.strides[0], padded.strides[1] * MEL_HOP, padded.strides[1]))
@@ -422,6 +461,31 @@ def _turns(regions: Sequence[tuple[float, float]], spans: Any,
                 at = cut
         turns.append((at, end, own[-1]))
     return _joined(turns)
+
+
+def _edge_turns(turns: list[tuple[float, float, int]], edges: Any, embeddings: Any,
+                centroids: Any) -> list[tuple[float, float, int]]:
+    """``turns`` with each end of a long region (``edges``, embedded alone) given to the voice
+    whose centroid it lies closest to, when that is :data:`EDGE_MARGIN` closer than the voice
+    the turns gave it: a one-word reply cut in before or after another voice's sentence
+    shares that voice's window, and would otherwise take its label."""
+    import numpy as np
+
+    if len(centroids) < 2:
+        return turns
+    similarity = embeddings @ centroids.T
+    out = list(turns)
+    for (start, end), row in zip(edges.tolist(), similarity, strict=True):
+        middle = (start + end) / 2
+        current = next((label for a, b, label in out if a <= middle < b), None)
+        best = int(np.argmax(row))
+        if current is None or best == current or row[best] - row[current] < EDGE_MARGIN:
+            continue
+        kept = [(a, b, label) for a, b, label in out if b <= start or a >= end]
+        kept += [(a, start, label) for a, b, label in out if a < start < b]
+        kept += [(end, b, label) for a, b, label in out if a < end < b]
+        out = sorted([*kept, (start, end, best)])
+    return _joined(out)
 
 
 def _joined(turns: list[tuple[float, float, int]],

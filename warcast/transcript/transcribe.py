@@ -41,7 +41,7 @@ SOURCE_FILE = "transcript.vtt"
 WORDS_FILE = "transcript.words.json"
 MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024   # a 10-hour episode's word timings are about 15 MB
 STATE_FILE = "transcript.state.json"
-SPEAKERS_VERSION = 2  # warcast.transcript.speakers.VERSION, without importing it (it is heavy)
+SPEAKERS_VERSION = 3  # warcast.transcript.speakers.VERSION, without importing it (it is heavy)
 _NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
          "speakers with <v Name>. warcast will not overwrite this file once you edit it "
          "(unless run with --force).")
