@@ -61,6 +61,8 @@ def rename(driver: Any, speaker: Any, name: str, scope: str) -> None:
     field.clear()
     field.send_keys(name)
     driver.find_element(By.ID, scope).click()
+    wait(lambda: name in driver.execute_script(   # a loaded machine may paint it a moment later
+        "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)"))
 
 
 def open_editor(driver: Any, editor: Editor) -> None:
@@ -262,8 +264,6 @@ def test_rename_one_turn_and_join_cues(driver: Any, editor: Editor) -> None:
         "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
     first_turn = speakers.index("Lucia Ferreyra")   # Nora's opening turn is cues [0, this)
     rename(driver, driver.find_elements(By.CSS_SELECTOR, ".speaker")[0], "Nora H.", "rename-one")
-    wait(lambda: driver.execute_script(   # a loaded machine may paint it a moment later
-        "return document.querySelector('.speaker').textContent") == "Nora H.")
     renamed = driver.execute_script(
         "return [...document.querySelectorAll('.speaker')].map(b => b.textContent)")
     assert renamed[:first_turn] == ["Nora H."] * first_turn
