@@ -199,6 +199,22 @@ def spoken(clip: np.ndarray, frame: int = RATE // 50) -> list[tuple[float, float
     return out
 
 
+def _mixed(turns: list[tuple[str, np.ndarray]], rng: random.Random
+           ) -> tuple[np.ndarray, list[tuple[float, float, str]]]:
+    """The turns shuffled and joined 0.2-0.9 s apart, each at one level (as a mix evens
+    them), with who speaks when."""
+    rng.shuffle(turns)
+    parts, truth, at = [], [], 0.0
+    for name, clip in turns:
+        gap = np.zeros(int(rng.uniform(0.2, 0.9) * RATE), dtype=np.float32)
+        clip = clip / max(1e-6, float(np.abs(clip).max())) * 0.5
+        parts += [gap, clip.astype(np.float32)]
+        start = at + len(gap) / RATE
+        truth += [(start + a, start + b, name) for a, b in spoken(clip)]
+        at = start + len(clip) / RATE
+    return np.concatenate(parts), truth
+
+
 def dialogue(seed: int, real: dict[str, list[np.ndarray]]
              ) -> tuple[np.ndarray, list[tuple[float, float, str]], int]:
     rng = random.Random(seed)
@@ -209,16 +225,8 @@ def dialogue(seed: int, real: dict[str, list[np.ndarray]]
     for voice in synthetic:
         for _ in range(4):
             turns.append((voice, diarization.voiced(rng.choice(pool), voice)))
-    rng.shuffle(turns)
-    parts, truth, at = [], [], 0.0
-    for name, clip in turns:
-        gap = np.zeros(int(rng.uniform(0.2, 0.9) * RATE), dtype=np.float32)
-        clip = clip / max(1e-6, float(np.abs(clip).max())) * 0.5   # levels as a mix evens them
-        parts += [gap, clip.astype(np.float32)]
-        start = at + len(gap) / RATE
-        truth += [(start + a, start + b, name) for a, b in spoken(clip)]
-        at = start + len(clip) / RATE
-    return np.concatenate(parts), truth, 2 + len(synthetic)
+    audio, truth = _mixed(turns, rng)
+    return audio, truth, 2 + len(synthetic)
 
 
 def test_part(least: float = 3.0) -> dict[str, list[np.ndarray]]:
@@ -248,16 +256,8 @@ def few_words_dialogue(seed: int, real: dict[str, list[np.ndarray]]
     for voice in synthetic:
         for _ in range(4):
             turns.append((voice, diarization.voiced(rng.choice(pool), voice)))
-    rng.shuffle(turns)
-    parts, truth, at = [], [], 0.0
-    for name, clip in turns:
-        gap = np.zeros(int(rng.uniform(0.2, 0.9) * RATE), dtype=np.float32)
-        clip = clip / max(1e-6, float(np.abs(clip).max())) * 0.5
-        parts += [gap, clip.astype(np.float32)]
-        start = at + len(gap) / RATE
-        truth += [(start + a, start + b, name) for a, b in spoken(clip)]
-        at = start + len(clip) / RATE
-    return np.concatenate(parts), truth, len(people) + len(synthetic)
+    audio, truth = _mixed(turns, rng)
+    return audio, truth, len(people) + len(synthetic)
 
 
 def main() -> None:
