@@ -141,6 +141,36 @@ def test_phonemes_come_from_espeak_in_one_call_and_measure_sound(monkeypatch) ->
     assert len(calls) == 1   # remembered for the run
 
 
+def _plain_distance(a: tuple[str, ...], b: tuple[str, ...]) -> float:
+    """The weighted edit distance as the textbook recurrence writes it."""
+    row = [0.0]
+    for y in b:
+        row.append(row[-1] + phonemes._gap(y))
+    for x in a:
+        above, row = row, [row[0] + phonemes._gap(x)]
+        for j, y in enumerate(b):
+            row.append(min(row[j] + phonemes._gap(y), above[j + 1] + phonemes._gap(x),
+                           above[j] + phonemes._substitution(x, y)))
+    return row[-1]
+
+
+def test_phoneme_distance_is_the_plain_recurrence_and_stops_past_its_limit() -> None:
+    words = [tuple(w) for w in ("kɑːtuːn", "kɑːtuːm", "bɜːhan", "mɛl fæʃə", "ɛl faʃɚ", "ðə",
+                                "həʊθiːz", "hʊθɪz", "", "sʌdɑn", "ɪsɪkiːboʊ")]
+    for a in words:
+        for b in words:
+            exact = _plain_distance(a, b)
+            assert phonemes.distance(a, b) == exact   # the same sums, to the last bit
+            assert phonemes.distance(a, b, exact) == exact
+            if exact > 0.5:
+                assert phonemes.distance(a, b, exact - 0.5) > exact - 0.5
+            longest = max(len(a), len(b))
+            if longest:
+                assert phonemes.similarity(a, b, 0.5) == (
+                    1 - exact / longest if 1 - exact / longest >= 0.5 else 0.0)
+                assert phonemes.similarity(a, b, 0.5) == phonemes.similarity(a, b, 0.5)
+
+
 @needs_espeak
 def test_words_heard_for_a_name_are_respelled_by_sound_over_their_time() -> None:
     respeller = Respeller(("El Fasher", "Darfur", "Khartoum", "Hemedti"), whole_words("tiny.en"))

@@ -21,7 +21,9 @@ from collections.abc import Iterable
 ESPEAK = "espeak-ng"
 VOICE = "en"        # British: no r after a vowel, so "Hafta" and "Haftar" sound the same
 MAX_CACHED = 200_000
+MAX_SIMILAR = 50_000   # remembered similarities (about 10 MB)
 _CACHE: dict[str, tuple[str, ...]] = {}
+_SIMILAR: dict[tuple[tuple[str, ...], tuple[str, ...], float], float] = {}
 _LETTERS = re.compile(r"[^a-z' -]")
 _MARKS = re.compile(r"\([a-z-]+\)|[ˈˌ‿ ̃-]")   # language switches, stress, ties, hyphens
 
@@ -81,7 +83,6 @@ def symbols(ipa: str) -> tuple[str, ...]:
     return tuple(ch for ch in text if not ch.isspace())
 
 
-@functools.lru_cache(maxsize=4096)
 def _substitution(a: str, b: str) -> float:
     if a == b:
         return 0.0
@@ -95,6 +96,27 @@ def _substitution(a: str, b: str) -> float:
     return _PAIRS.get(frozenset((a, b)), 1.0)
 
 
+class _Costs(dict[str, float]):
+    """One phoneme's substitution cost for each other phoneme, filled as they are met."""
+
+    def __init__(self, symbol: str) -> None:
+        super().__init__()
+        self._symbol = symbol
+
+    def __missing__(self, other: str) -> float:
+        self[other] = cost = _substitution(self._symbol, other)
+        return cost
+
+
+class _Table(dict[str, _Costs]):
+    def __missing__(self, symbol: str) -> _Costs:
+        self[symbol] = costs = _Costs(symbol)
+        return costs
+
+
+_SUBSTITUTIONS = _Table()
+
+
 @functools.lru_cache(maxsize=256)
 def _gap(a: str) -> float:
     return _CHEAP_GAPS.get(a, 0.5 if a in _VOWEL else 1.0)
@@ -102,21 +124,27 @@ def _gap(a: str) -> float:
 
 def distance(a: tuple[str, ...], b: tuple[str, ...], limit: float = float("inf")) -> float:
     """The weighted edit distance between two phoneme strings; above ``limit`` as soon as
-    every alignment costs more (then some value over ``limit``)."""
+    every alignment costs more (then some value over ``limit``).
+
+    The innermost loop of respelling by sound (a transcript's runs of words against every
+    name), so written for speed: costs looked up in per-phoneme tables, the row walked with
+    ``zip``; each cell sums the same costs in the same order as the plain recurrence."""
     gaps_b = [_gap(y) for y in b]
     previous = [0.0]
     for gap in gaps_b:
         previous.append(previous[-1] + gap)
+    steps = list(zip(b, gaps_b, strict=True))
     for x in a:
         gap_x = _gap(x)
+        costs = _SUBSTITUTIONS[x]
         left = previous[0] + gap_x
         current = [left]
         lowest = left
-        for j, y in enumerate(b):
-            left += gaps_b[j]
-            if (up := previous[j + 1] + gap_x) < left:
+        for (y, gap_y), diagonal, above in zip(steps, previous, previous[1:], strict=False):
+            left += gap_y
+            if (up := above + gap_x) < left:
                 left = up
-            if (diagonal := previous[j] + _substitution(x, y)) < left:
+            if (diagonal := diagonal + costs[y]) < left:
                 left = diagonal
             current.append(left)
             if left < lowest:
@@ -128,7 +156,18 @@ def distance(a: tuple[str, ...], b: tuple[str, ...], limit: float = float("inf")
 
 
 def similarity(a: tuple[str, ...], b: tuple[str, ...], least: float = 0.0) -> float:
-    """1 minus the distance over the longer string's length; 0 below ``least``."""
+    """1 minus the distance over the longer string's length; 0 below ``least``. Remembered
+    for the rest of the run: the same sounds ("of the") come back in every transcript."""
+    key = (a, b, least)
+    found = _SIMILAR.get(key)
+    if found is None:
+        if len(_SIMILAR) >= MAX_SIMILAR:
+            _SIMILAR.clear()
+        found = _SIMILAR[key] = _similarity(a, b, least)
+    return found
+
+
+def _similarity(a: tuple[str, ...], b: tuple[str, ...], least: float) -> float:
     longest = max(len(a), len(b))
     if not longest:
         return 0.0
