@@ -180,8 +180,9 @@ def test_unusable_model_is_one_line(cli: Cli, tmp_path: Path, model: str) -> Non
 
 def test_interrupted_run_keeps_previous_transcript(cli: Cli, speech_dir: Path) -> None:
     episodes = Path(__file__).parent.parent / "episodes"
-    long_text = " ".join(script_text(folder) for folder in sorted(episodes.glob("0*")))
-    audio = make_speech(speech_dir, "long.mp3", long_text, ("-codec:a", "libmp3lame"))
+    # about six minutes of speech: far longer to transcribe than the 4 s before the kill
+    long_text = " ".join(script_text(folder) for folder in sorted(episodes.glob("0*")) * 3)
+    audio = make_speech(speech_dir, "longer.mp3", long_text, ("-codec:a", "libmp3lame"))
     folder = cli.show / EP1
     (folder / "audio.mp3").write_bytes(audio.read_bytes())  # new audio: transcript outdated
     before = {p.name: p.read_bytes() for p in folder.glob("transcript.*")}

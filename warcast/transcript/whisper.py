@@ -41,16 +41,17 @@ MIN_WORDS_PER_SECOND = 0.5  # slow speech with pauses still says over 1.5 words 
 # A word, or a run of up to LOOP_WORDS words, written LOOP_REPEATS times in a row is a loop
 # even where the clip's text as a whole does not compress past REPAIR_COMPRESSION ("President
 # U.S. U.S. U.S. …" over the 10 s in which a name was said): the loop and the rest of its
-# clip are decoded again alone (speech that does say a word four times running is written
-# again by that decoding, which falls back to higher temperatures only on its own loops).
+# clip are decoded again alone (speech that does say a word four times running loses those
+# words: rarer than the loops, each of which lost up to 10 s of speech).
 LOOP_REPEATS = 4
 LOOP_WORDS = 3
 REPAIR_HOTWORDS = False    # the glossary, given again, can be written out again
-REPAIR_SEED = 16
-# Where a repair's decoding at temperature 0 fails, faster-whisper samples at 0.2…1.0, by
-# default five candidates at each. One gives the same transcripts on every part of the
-# accuracy material, and sampled loops ("man, man, man, …" to the token limit) cost a third.
-REPAIR_BEST_OF = 1
+# A repair decodes at temperature 0 only. faster-whisper's fallback samples at 0.2…1.0 where
+# that decoding fails, and ctranslate2's sampling cannot be made repeatable (seeding it before
+# each repair does not restart it: the same 4.5 s gave six texts in six tries), so the words
+# would depend on what was decoded before in the process. A repair that loops at temperature
+# 0 too is cut where its loop starts, or dropped: nothing heard is written there.
+REPAIR_TEMPERATURE = (0.0,)
 MIN_REDECODE = 1.0         # seconds: less after a loop is not decoded again
 ENCODER_GROUP = 2   # chunks encoded and aligned together (memory; see _LeanModel)
 _MODELS: dict[tuple[str, str, int], Any] = {}
@@ -227,9 +228,9 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     the rest of the clip lost under its last word) is cut off where it starts and the clip
     from there is decoded again; and the unheard end of a clip (more than :data:`LOST_TAIL`
     seconds of speech after its last word) is decoded, each
-    alone with faster-whisper's sequential decoder, which falls back to higher temperatures
-    and carries on after an early end the way its plain ``transcribe`` does; seeded, so the
-    same audio always gives the same words.
+    alone with faster-whisper's sequential decoder, which carries on after an early end the
+    way its plain ``transcribe`` does; at temperature 0 only, so the same audio always gives
+    the same words (a repair that loops again is cut where the loop starts).
     """
     owners = [_clip_of(clips, segment) for segment in segments]
     last_of = {index: i for i, index in enumerate(owners)}
@@ -288,16 +289,18 @@ def _clip_of(clips: list[dict[str, float]], segment: Any) -> int:
 
 def _decoded_again(model: Any, piece: Any, start: float, end: float,
                    common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
-    import ctranslate2
-
-    ctranslate2.set_random_seed(REPAIR_SEED)
-    settings = {**common, "best_of": REPAIR_BEST_OF}
+    settings = {**common, "temperature": REPAIR_TEMPERATURE}
     if not REPAIR_HOTWORDS:
         settings["hotwords"] = None
     again, _ = model.transcribe(piece[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
                                 vad_filter=False, **settings)
     for part in again:
-        yield part, start
+        if part.compression_ratio > REPAIR_COMPRESSION:
+            continue
+        loop = _loop_start(part.words or ())
+        if loop == 0:
+            continue
+        yield (part if loop is None else _cut(part, loop)), start
 
 
 def _core(text: str) -> str:
