@@ -280,17 +280,30 @@ class _SoundTargets:
         term, index = self._wholes[part]
         count = len(term.split())
         first, last = start - index, start + size + count - index - 1
-        if first < 0 or last > len(words):
-            return None
         extra = [*range(first, start), *range(start + size, last)]
-        if any(k in taken or not cores[k] or self._heard_as_is(cores[k]) for k in extra) \
-                or any(words[k].text.endswith(_CLAUSE_END) for k in range(first, last - 1)):
-            return None
-        heard = tuple(p for core in cores[first:last] for p in sounds.get(core, ()))
-        sound = tuple(p for w in term.split() for p in sounds.get(w, ()))
-        if phonemes.similarity(heard, sound, WHOLE_NAME) < WHOLE_NAME:
+        if any(k in taken for k in extra) \
+                or not self._fits(words, cores, sounds, first, last, term, extra, WHOLE_NAME):
             return None
         return first, last - first, term
+
+    def _fits(self, words: list[Word], cores: list[str], sounds: dict[str, tuple[str, ...]],
+              first: int, last: int, term: str, free: list[int], least: float, *,
+              sure_stays: bool = False) -> bool:
+        """Whether ``words[first:last]`` may be respelled as ``term``: the run lies inside
+        the words, its ``free`` words (those no part of the name was found in) are neither
+        empty nor a glossary word as it is (nor, with ``sure_stays``, a whole-token word
+        Whisper was sure of), no clause ends inside it, and it sounds like the name at
+        ``least``."""
+        if first < 0 or last > len(words):
+            return False
+        if any(not cores[k] or self._heard_as_is(cores[k])
+               or (sure_stays and self._known(cores[k].lower())
+                   and (words[k].probability or 0) >= SURE) for k in free) \
+                or any(words[k].text.endswith(_CLAUSE_END) for k in range(first, last - 1)):
+            return False
+        heard = tuple(p for core in cores[first:last] for p in sounds.get(core, ()))
+        sound = tuple(p for w in term.split() for p in sounds.get(w, ()))
+        return phonemes.similarity(heard, sound, least) >= least
 
     def _completed(self, words: list[Word], cores: list[str],
                    sounds: dict[str, tuple[str, ...]],
@@ -306,17 +319,11 @@ class _SoundTargets:
                 parts = term.split()
                 index = [p.lower() for p in parts].index(core.lower())
                 first, last = k - index, k - index + len(parts)
-                if first < 0 or last > len(words) or not used.isdisjoint(range(first, last)):
+                if not used.isdisjoint(range(first, last)):
                     continue
                 others = [m for m in range(first, last) if m != k]
-                if any(not cores[m] or self._heard_as_is(cores[m])
-                       or (self._known(cores[m].lower()) and (words[m].probability or 0) >= SURE)
-                       for m in others) \
-                        or any(words[m].text.endswith(_CLAUSE_END) for m in range(first, last - 1)):
-                    continue
-                heard = tuple(p for c in cores[first:last] for p in sounds.get(c, ()))
-                sound = tuple(p for w in parts for p in sounds.get(w, ()))
-                if heard and sound and phonemes.similarity(heard, sound, MIN_SOUND) >= MIN_SOUND:
+                if self._fits(words, cores, sounds, first, last, term, others, MIN_SOUND,
+                              sure_stays=True):
                     found.append((first, last - first, term))
                     used.update(range(first, last))
                     break

@@ -137,10 +137,10 @@ def turns_of(windows: Windows, voices: dict[str, Any] | None = None, *,
     labels = cluster(windows.embeddings, windows.spans[:, 1] - windows.spans[:, 0],
                      method=method)
     turns = _turns(windows.regions, windows.spans, labels)
+    centroids = _centroids(windows.embeddings, labels)
     if windows.edges is not None and len(windows.edges):
-        turns = _edge_turns(turns, windows.edges, windows.edge_embeddings,
-                            _centroids(windows.embeddings, labels))
-    return _name_turns(turns, labels, windows.embeddings, voices or {})
+        turns = _edge_turns(turns, windows.edges, windows.edge_embeddings, centroids)
+    return _name_turns(turns, centroids, voices or {})
 
 
 def speech_regions(samples: Any) -> list[tuple[float, float]]:
@@ -378,13 +378,14 @@ def _merged(embeddings: Any) -> Any:
 METHODS = {"fixed": (_fixed, MIN_VOICE_SECONDS), "merged": (_merged, 5.0)}
 
 
-def _centroids(embeddings: Any, labels: Any) -> Any:
+def _centroids(embeddings: Any, labels: Any, chosen: Sequence[int] | None = None) -> Any:
+    """The L2-normed mean embedding of each label in ``chosen`` (every label, in order, by
+    default)."""
     import numpy as np
 
-    found = sorted(set(labels.tolist()))
+    found = sorted(set(labels.tolist())) if chosen is None else chosen
     centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in found])
-    centroids /= np.linalg.norm(centroids, axis=1, keepdims=True)
-    return centroids
+    return centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
 
 
 def _folded(embeddings: Any, labels: Any, seconds: Any, least: float) -> Any:
@@ -404,11 +405,11 @@ def _folded(embeddings: Any, labels: Any, seconds: Any, least: float) -> Any:
             if speech[label] >= max(least, MIN_VOICE_SHARE * total)]
     if not keep:
         keep = [max(found, key=lambda label: speech[label])]
-    centroids = _centroids_of(embeddings, labels, keep)
+    centroids = _centroids(embeddings, labels, keep)
     small = [label for label in found if label not in keep
              and speech[label] >= max(DISTINCT_SECONDS, DISTINCT_SHARE * total)]
     if small:
-        apart = _centroids_of(embeddings, labels, small)
+        apart = _centroids(embeddings, labels, small)
         closeness = (apart @ centroids.T).max(axis=1)
         distinct = closeness < DISTINCT_SIMILARITY
         if not distinct.any() and len(keep) == 1:
@@ -420,13 +421,6 @@ def _folded(embeddings: Any, labels: Any, seconds: Any, least: float) -> Any:
         if distinct.any():
             centroids = np.concatenate([centroids, apart[distinct]])
     return centroids
-
-
-def _centroids_of(embeddings: Any, labels: Any, chosen: Sequence[int]) -> Any:
-    import numpy as np
-
-    centroids = np.stack([embeddings[labels == label].mean(axis=0) for label in chosen])
-    return centroids / np.linalg.norm(centroids, axis=1, keepdims=True)
 
 
 def _by_first_appearance(labels: Any) -> Any:
@@ -500,10 +494,10 @@ def _joined(turns: list[tuple[float, float, int]],
     return out
 
 
-def _name_turns(turns: list[tuple[float, float, int]], labels: Any, embeddings: Any,
+def _name_turns(turns: list[tuple[float, float, int]], centroids: Any,
                 voices: dict[str, Any]) -> list[Turn]:
     """Turns with names: enrolled voices by similarity, the others "Speaker N"."""
-    names = name_voices(_centroids(embeddings, labels), voices)
+    names = name_voices(centroids, voices)
     if len(names) == 1 and names[0] is None:
         return []
     return [Turn(round(start, 3), round(end, 3), names[label] or f"Speaker {label + 1}")
