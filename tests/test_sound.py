@@ -129,13 +129,14 @@ def test_masters_are_published_at_the_target_with_the_same_words(
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(source), "-af",
                     f"volume={-16 - integrated(source):.2f}dB", "-c:a", "pcm_f32le",
                     str(matched)], check=True)
-    # tiny.en may hear one word of ~80 differently in the MP3 than in the WAV ("Sanction's"
-    # as "Sank-shan's", two words once split at the hyphen: 0.025). The bound allows that
-    # and no more than four words: one lost sentence of the script is about 15 (0.19).
+    # tiny.en hears a few of the script's 158 words differently in the MP3 than in the WAV
+    # (measured: 0.025, "Sanction's" as "Sank-shan's", "insurance" as "insurers"). The bound
+    # allows 7 edits, fewer than the script's shortest sentence holds (10 words, 0.063), so
+    # a sentence lost because quiet input was not raised still fails.
     heard = {path: words(path) for path in (source, matched, published)}
     assert word_error_rate(heard[source], heard[published]) <= 0.05   # quiet input is raised
     assert word_error_rate(heard[matched], heard[published]) <= 0.05
-    assert word_error_rate(TEXT, heard[published]) <= word_error_rate(TEXT, heard[source]) + 0.03
+    assert word_error_rate(TEXT, heard[published]) <= word_error_rate(TEXT, heard[source]) + 0.02
 
 
 def words(path: Path) -> str:
