@@ -220,9 +220,14 @@ def test_a_name_heard_in_part_is_completed() -> None:
     heard = "after the fall of Mael Fasher, the city"
     assert [w.text for w in respeller.words(_words(heard, 0.5))] == \
         ["after", "the", "fall", "of", "El Fasher,", "the", "city"]
-    # a common word Whisper was sure of stays: "of Fasher" is not "El Fasher"
+    # a word that does not sound like the rest of the name stays: "of Fasher" is not it
     assert [w.text for w in respeller.words(_words("the fall of Fasher", 0.98))] == \
         ["the", "fall", "of", "Fasher"]
+    # one that does is completed, unless it is a whole-token word Whisper was sure of
+    assert [w.text for w in respeller.words(_words("the fall of Al Fasher", 0.5))] == \
+        ["the", "fall", "of", "El Fasher"]
+    assert [w.text for w in respeller.words(_words("the fall of Al Fasher", 0.98))] == \
+        ["the", "fall", "of", "Al", "Fasher"]
 
 
 def test_without_espeak_the_letter_key_respells(monkeypatch) -> None:
