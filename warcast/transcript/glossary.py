@@ -28,6 +28,8 @@ from warcast.show import Show
 GLOSSARY_FILE = "glossary.txt"
 MAX_TERMS = 40        # Whisper's prompt holds about 220 tokens; hotwords share it
 MAX_WORDS = 4         # "Bab el-Mandeb Strait" and no longer
+RELEVANT_SHARE = 0.3  # an article this much less close to the episode than the closest
+                      # one lends it no names
 _RUN = re.compile(r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,6}s?)"
                   r"(?:\s+(?:(?:el|al|de|la|del|da|bin|van|von)[- ])?[A-Z][\w'’-]*)*")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
@@ -111,24 +113,61 @@ def derive(show: Show, episode: Episode, articles: list[str],
     own_terms = Counter({t: c for t, c in _proper(terms_of(own), common).items()
                          if _rare(t, known)})
     own_terms.update({k: 1 for k in episode.keywords if k[:1].isupper()})
-    vocabulary = set(w.lower() for w in _WORD.findall(own)) - common
     scores: Counter[str] = Counter()
-    found_in = [{t: c for t, c in _proper(terms_of(text), common).items() if _rare(t, known)}
-                for text in articles]
-    overlaps = [sum(1 for t in found if t.lower() in vocabulary or t in own_terms)
-                for found in found_in]
-    # An article's names count by the square of how many of the episode's own terms it
-    # shares: the names of the articles on the episode's topic come before names that are
-    # merely frequent across the publication (those count only when no article overlaps).
-    floor = 1 if not any(overlaps) else 0
-    for found, overlap in zip(found_in, overlaps, strict=True):
-        for term, count in found.items():
-            scores[term] += max(floor, overlap * overlap) * min(count, 3)
+    # An article's names count by how close the article is to the episode in its words (see
+    # relevance): the names of the articles on the episode's topic come first, and names that
+    # are merely frequent across the publication do not come in through loosely related ones.
+    for text, weight in zip(articles, relevance(own, articles), strict=True):
+        if weight <= 0.0:
+            continue
+        for term, count in _proper(terms_of(text), common).items():
+            if _rare(term, known):
+                scores[term] += weight * min(count, 3)
     for term, count in own_terms.items():
         scores[term] += 1000 * count
     ranked = [*people, *sorted((t for t in scores if scores[t] > 0),
                                key=lambda t: (-scores[t], t))]
     return _top(_without_parts(ranked), MAX_TERMS)
+
+
+def _stems(text: str) -> Counter[str]:
+    """A text's words, lower-cased, possessives and plural s dropped ("refiners" → "refiner")."""
+    found: Counter[str] = Counter()
+    for word in _WORD.findall(text):
+        word = re.sub(r"['’]s?$", "", word.lower())
+        if len(word) > 4 and word.endswith("s") and not word.endswith("ss"):
+            word = word[:-1]
+        if len(word) >= 3:
+            found[word] += 1
+    return found
+
+
+def relevance(own: str, articles: list[str]) -> list[float]:
+    """How much each article's names count for an episode: the cosine of their TF-IDF word
+    vectors (every word, names and topic words alike: "teapot refiners", "price cap"), as a
+    share of the closest article's, from :data:`RELEVANT_SHARE` (0) to 1, squared."""
+    import math
+
+    documents = [_stems(text) for text in articles]
+    if not documents:
+        return []
+    frequency = Counter(word for document in documents for word in document)
+    total = len(documents)
+    idf = {word: math.log(total / count) for word, count in frequency.items()}
+
+    def vector(counts: Counter[str]) -> dict[str, float]:
+        weights = {w: (1.0 + math.log(c)) * idf.get(w, 0.0) for w, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in weights.values())) or 1.0
+        return {w: v / norm for w, v in weights.items() if v}
+
+    episode = vector(_stems(own))
+    cosines = [sum(v * episode.get(w, 0.0) for w, v in vector(document).items())
+               for document in documents]
+    best = max(cosines)
+    if best <= 0.0:
+        return [1.0] * total   # nothing in common: every article's names count alike
+    return [max(0.0, (c / best - RELEVANT_SHARE) / (1.0 - RELEVANT_SHARE)) ** 2
+            for c in cosines]
 
 
 def _without_parts(terms: list[str]) -> list[str]:
