@@ -241,14 +241,16 @@ def test_without_espeak_the_letter_key_respells(monkeypatch) -> None:
 
 def test_articles_lend_names_by_how_close_their_words_are(cli: Cli) -> None:
     """An article on the episode's topic lends its names though it shares no name with the
-    episode; one that shares a country's name but is about something else lends none."""
+    episode; one that shares a country's name but is about something else lends none; a word
+    capitalized only at the start of a sentence is no name."""
     show = load_show(cli.show)
     first, _ = load_episodes(show)
     on_topic = ("Offshore oil and a century-old border claim. Since the offshore finds, the "
                 "region's border dispute has been about oil as much as history: the referendum, "
-                "the military picture on the river and the domestic politics of the claim. "
-                "Quorvath Imbelli, who followed the dispute for the court, expects the claim "
-                "to outlast the referendum.")
+                "the military picture on the river and the domestic politics of the claim, "
+                "says Quorvath Imbelli, who followed the dispute for the court. Escorting "
+                "the drilling ships is the navy's task. Imbelli expects the claim to outlast "
+                "the referendum.")
     elsewhere = ("Venezuela sent a delegation to the grain talks in Zanzibar. Wheat tariffs, "
                  "fertilizer quotas, harvest insurance and shipping rates for grain carriers "
                  "filled the week; Tembakula Ossiro chaired the talks on seed banks, storage "
@@ -259,3 +261,4 @@ def test_articles_lend_names_by_how_close_their_words_are(cli: Cli) -> None:
     terms = glossary_for(show, first, [elsewhere, on_topic, *filler]).terms
     assert "Quorvath" in terms and "Imbelli" in terms
     assert "Tembakula" not in terms and "Ossiro" not in terms
+    assert "Escorting" not in terms   # capitalized only where a sentence starts: not a name
