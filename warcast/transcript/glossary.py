@@ -33,7 +33,6 @@ RELEVANT_SHARE = 0.3  # an article this much less close to the episode than the 
 _RUN = re.compile(r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,6}s?)"
                   r"(?:\s+(?:(?:el|al|de|la|del|da|bin|van|von)[- ])?[A-Z][\w'’-]*)*")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
-_INSIDE = re.compile(r"(?<=[\w,;’'\)])[ \t]+[\"“‘(]?([A-Z][\w'’-]*[a-z][\w'’-]*)")
 _HEADER = ("# warcast glossary: names and rare terms Whisper should know, one a line.\n"
            "# Edit freely; warcast reads this file and never rewrites it without --force.\n")
 
@@ -62,24 +61,12 @@ def _lower_words(texts: Iterable[str]) -> set[str]:
     return {w for text in texts for w in _WORD.findall(text) if w.islower()}
 
 
-def _inside_sentences(texts: Iterable[str]) -> set[str]:
-    """Capitalized words found somewhere other than at the start of a sentence or line: a
-    word only ever capitalized there ("Escorting convoys…", a headline's "Destroyers") is
-    not a name."""
-    return {match.group(1) for text in texts for match in _INSIDE.finditer(text)}
-
-
-def _proper(candidates: Counter[str], common: set[str],
-            inside: set[str] | None = None) -> Counter[str]:
-    """The candidates none of whose words is a common word (multi-word runs need two uses);
-    with ``inside``, a single word (not an acronym) must be one of those."""
+def _proper(candidates: Counter[str], common: set[str]) -> Counter[str]:
+    """The candidates none of whose words is a common word (multi-word runs need two uses)."""
     kept: Counter[str] = Counter()
     for term, count in candidates.items():
         words = term.split()
         if any(w.lower() in common for w in words):
-            continue
-        if inside is not None and len(words) == 1 and not term.isupper() \
-                and term not in inside:
             continue
         if len(words) > 1 and count < 2:
             continue
@@ -122,7 +109,6 @@ def derive(show: Show, episode: Episode, articles: list[str],
     known = known or _known_to_whisper(show)
     own = episode_text(episode)
     common = _lower_words([*articles, own])
-    inside = _inside_sentences([*articles, own])
     people = [p.name for p in (*show.hosts, *episode.guests)]
     own_terms = Counter({t: c for t, c in _proper(terms_of(own), common).items()
                          if _rare(t, known)})
@@ -134,7 +120,7 @@ def derive(show: Show, episode: Episode, articles: list[str],
     for text, weight in zip(articles, relevance(own, articles), strict=True):
         if weight <= 0.0:
             continue
-        for term, count in _proper(terms_of(text), common, inside).items():
+        for term, count in _proper(terms_of(text), common).items():
             if _rare(term, known):
                 scores[term] += weight * min(count, 3)
     for term, count in own_terms.items():
