@@ -16,6 +16,14 @@ import srt
 import webvtt
 
 from tests.conftest import Cli, make_speech, need
+from warcast.transcript.whisper import (
+    WhisperOptions,
+    decoding,
+    load_model,
+    pcm_pieces,
+    repaired,
+    speech_clips,
+)
 
 EP1 = "0001-venezuela-guyana-essequibo-claim"
 FORMATS = {".vtt": "text/vtt", ".srt": "application/x-subrip", ".json": "application/json",
@@ -256,15 +264,6 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     piece, the same on every run."""
     import numpy as np
 
-    from warcast.transcript.whisper import (
-        WhisperOptions,
-        decoding,
-        load_model,
-        pcm_pieces,
-        repaired,
-        speech_clips,
-    )
-
     text = "The army still governs from the coast, and the capital lies largely empty."
     audio = make_speech(speech_dir, "repair.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
     lead = np.zeros(16_000 * 3, dtype=np.float32)    # the clip starts 3 s into the piece
@@ -296,15 +295,6 @@ def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_di
 
     import numpy as np
     from faster_whisper import BatchedInferencePipeline
-
-    from warcast.transcript.whisper import (
-        WhisperOptions,
-        decoding,
-        load_model,
-        pcm_pieces,
-        repaired,
-        speech_clips,
-    )
 
     text = ("The army still governs from the coast, and the capital lies largely empty. "
             "Most of the ministries moved north before the rains.")

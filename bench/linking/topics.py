@@ -139,8 +139,6 @@ VARIANTS: dict[str, LinkSettings] = {
         DEFAULT, onset=0.0, mentions=1),
     **{f"episode links at the first run of {o} of the strongest's evidence":
        replace(DEFAULT, onset=o) for o in (0.0, 0.25, 0.75)},
-    "episode links moved back over passages at 0.6 of the threshold": replace(DEFAULT, reach=0.6),
-    "episode links moved back over passages at 0.8 of the threshold": replace(DEFAULT, reach=0.8),
     **{f"mentions at {m} of the threshold in {n} passage{'s' * (n > 1)}":
        replace(DEFAULT, mention=m, mentions=n)
        for m in (0.4, 0.5, 0.6, 0.7, 0.8, 0.9) for n in (1, 2, 3)},

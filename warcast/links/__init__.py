@@ -43,13 +43,13 @@ Three options were measured with topics left out and are off because each did wo
 scores set against each article's level over the episode (:attr:`LinkSettings.background`),
 length normalization by distinct terms (:attr:`Weighting.pivot`) and the episode's glossary
 names weighing more (``names``, :attr:`LinkSettings.glossary_weight`). Three more, for where
-an episode link starts and which mentions make one, are off because none did better on the
-held-out topics (bench/linking/README.md): starting at the first run of links and mentions
-with half the strongest run's evidence (:attr:`LinkSettings.onset`; one more link in time on
-the tuning topics, the same on the held-out ones), moving the start back over passages that
-still score for the article (:attr:`LinkSettings.reach`; worse on the tuning topics) and two
-mentioning passages for an article no passage links (:attr:`LinkSettings.mentions` = 2;
-fewer wrong episode links, one held-out link lost in both setups).
+an episode link starts and which mentions make one, did no better on the held-out topics
+(bench/linking/README.md): starting at the first run of links and mentions with half the
+strongest run's evidence (:attr:`LinkSettings.onset`, off; one more link in time on the
+tuning topics, the same on the held-out ones), moving the start back over passages that still
+score for the article (worse on the tuning topics; removed) and two mentioning passages for
+an article no passage links (:attr:`LinkSettings.mentions` = 2, off; fewer wrong episode
+links, one held-out link lost in both setups).
 
 Links are a pure function of the transcript, the articles and the settings, in a fixed
 order (ties broken by URL): :meth:`Linker.cache_key` hashes exactly those, so a caller can
@@ -130,10 +130,6 @@ class LinkSettings:
     less than :attr:`join` apart) whose evidence is at least this share of the strongest
     run's (0: the first run, however slight): a passing mention in the intro or in another
     topic's discussion is not where the article's discussion starts."""
-    reach: float = 0.0
-    """An episode link starts earlier, at the passages just before its start that score at
-    least this share of :attr:`threshold` for its article, even where another article ranks
-    first (0: not moved)."""
     mentions: int = 1
     """Least passages that must mention an article with no passage link for it to be an
     episode link (windows overlap: two neighbours are about 45 seconds of talk)."""
@@ -214,29 +210,7 @@ class Linker:
         """The links a ranking makes: passage links in time order, then episode links."""
         found = [self.passage_links(ranking, i) for i in range(len(ranking.passages))]
         merged = _merge([link for links in found for link in links], self.settings.join)
-        episode = self._episode_links(merged, self._mentions(ranking))
-        return merged + [self._back(ranking, link) for link in episode]
-
-    def _back(self, ranking: Ranking, link: Link) -> Link:
-        """An episode link moved back over the passages just before it that still score
-        :attr:`LinkSettings.reach` of the threshold for its article (even where another
-        article ranks first): the host's question, or the sentence that turns to the
-        article from the topic before, belongs to its discussion."""
-        s = self.settings
-        if not s.reach or link.url not in ranking.urls:
-            return link
-        slot = ranking.urls.index(link.url)
-        spans = ranking.passages
-        held = [i for i, p in enumerate(spans) if p.start <= link.start < p.end]
-        if not held:
-            return link
-        first = held[0]
-        while first > 0 and ranking.score(first - 1, slot) >= s.reach * s.threshold:
-            first -= 1
-        if first == held[0]:
-            return link
-        start = min(ranking.evidence(first, slot, s.trim)[0], link.start)
-        return replace(link, start=start)
+        return merged + self._episode_links(merged, self._mentions(ranking))
 
     def passage_links(self, ranking: Ranking, passage: int) -> list[Link]:
         """The links one passage makes: its best article if clear, and close seconds."""

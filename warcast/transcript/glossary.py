@@ -119,7 +119,7 @@ def derive(show: Show, episode: Episode, articles: list[str],
     own_terms.update({k: 1 for k in episode.keywords if k[:1].isupper()})
     scores: Counter[str] = Counter()
     # An article's names count by how close the article is to the episode in its words (see
-    # relevance): the names of the articles on the episode's topic come first, and names that
+    # _relevance): the names of the articles on the episode's topic come first, and names that
     # are merely frequent across the publication do not come in through loosely related ones.
     for names, weight in zip(library.names, _relevance(own, library), strict=True):
         if weight <= 0.0:
@@ -176,13 +176,9 @@ def _stems(text: str) -> Counter[str]:
     return found
 
 
-def relevance(own: str, articles: list[str]) -> list[float]:
-    """How much each article's names count for an episode whose producer wrote ``own``."""
-    return _relevance(own, _library(tuple(articles)))
-
-
 def _relevance(own: str, library: _Library) -> list[float]:
-    """The cosine of the episode's and each article's TF-IDF word vectors (every word, names
+    """How much each article's names count for an episode whose producer wrote ``own``: the
+    cosine of the episode's and each article's TF-IDF word vectors (every word, names
     and topic words alike: "teapot refiners", "price cap"), as a share of the closest
     article's, from :data:`RELEVANT_SHARE` (0) to 1, squared."""
     if not library.vectors:

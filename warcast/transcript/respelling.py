@@ -209,6 +209,8 @@ class _SoundTargets:
             if len(term.split()) > 1:
                 for part in term.split():
                     self._parted.setdefault(part.lower(), []).append(term)
+        # the best name for a run's sounds at a bar (the same sounds come back: "of the")
+        self._seen: dict[tuple[tuple[str, ...], float], tuple[float, str] | None] = {}
         self._wholes = {part: (term, index) for term in reversed(self._names)
                         if len(term.split()) > 1
                         for index, part in enumerate(term.split()) if part in self._names}
@@ -231,7 +233,6 @@ class _SoundTargets:
         if not names:
             return words
         found = []
-        self._seen: dict[tuple[tuple[str, ...], float], tuple[float, str] | None] = {}
         for i in range(len(words)):
             for j in range(i + 1, min(i + MAX_RUN, len(words)) + 1):
                 if not cores[j - 1] or self._heard_as_is(cores[j - 1]):

@@ -168,27 +168,27 @@ def embed_windows(samples: Any, regions: Sequence[tuple[float, float]]) -> tuple
     spans = [span for start, end in regions for span in _window_spans(start, end)]
     if not spans:
         return np.zeros((0, 2)), np.zeros((0, 256), dtype=np.float32)
-    encoder = _encoder()
-    out = []
-    for first in range(0, len(spans), _BATCH):
-        mels = _mels(np.stack([_window(samples, start, end)
-                               for start, end in spans[first:first + _BATCH]]))
-        out.append(_forward(encoder, mels))
-    return np.array(spans), np.concatenate(out)
+    return np.array(spans), _embedded(samples, spans, WINDOW)
 
 
 def _embed_ends(samples: Any, ends: Sequence[tuple[float, float]]) -> Any:
     """L2-normed embeddings of the :data:`EDGE_SECONDS` ``ends``, each as it is (60 mel
     frames, not repeated to fill a window: as well told apart on the tuning sets at about a
     third of the encoder's time)."""
+    return _embedded(samples, ends, EDGE_SECONDS)
+
+
+def _embedded(samples: Any, spans: Sequence[tuple[float, float]], seconds: float) -> Any:
+    """L2-normed embeddings of ``spans``, each a window of ``seconds``, :data:`_BATCH` at a
+    time through the encoder."""
     import numpy as np
 
     encoder = _encoder()
     out = []
-    for first in range(0, len(ends), _BATCH):
-        wavs = np.stack([_window(samples, start, end, EDGE_SECONDS)
-                         for start, end in ends[first:first + _BATCH]])
-        out.append(_forward(encoder, _mels(wavs, EDGE_SECONDS)))
+    for first in range(0, len(spans), _BATCH):
+        wavs = np.stack([_window(samples, start, end, seconds)
+                         for start, end in spans[first:first + _BATCH]])
+        out.append(_forward(encoder, _mels(wavs, seconds)))
     return np.concatenate(out)
 
 

@@ -35,13 +35,13 @@ from warcast.transcript.model import (
     words_sidecar,
     write_source,
 )
+from warcast.transcript.speakers import VERSION as SPEAKERS_VERSION
 from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
 SOURCE_FILE = "transcript.vtt"
 WORDS_FILE = "transcript.words.json"
 MAX_TRANSCRIPT_BYTES = 64 * 1024 * 1024   # a 10-hour episode's word timings are about 15 MB
 STATE_FILE = "transcript.state.json"
-SPEAKERS_VERSION = 3  # warcast.transcript.speakers.VERSION, without importing it (it is heavy)
 _NOTE = ("Transcript of this episode: correct the words freely, keep the time lines, name "
          "speakers with <v Name>. warcast will not overwrite this file once you edit it "
          "(unless run with --force).")

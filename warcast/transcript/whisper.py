@@ -404,7 +404,7 @@ def _is_speech(segment: Any) -> bool:
     """False for what Whisper makes of music and noise: low confidence, loops, symbols."""
     if _NON_SPEECH.match(segment.text.strip()):
         return False
-    if segment.compression_ratio > 2.4:  # repetition loops compress unusually well
+    if segment.compression_ratio > REPAIR_COMPRESSION:  # loops compress unusually well
         return False
     return not (segment.no_speech_prob > 0.6 and segment.avg_logprob < -0.8)
 
