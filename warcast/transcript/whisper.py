@@ -174,9 +174,10 @@ def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
         clips = speech_clips(piece)
         if not clips:
             return
-        batched, _ = BatchedInferencePipeline(_LeanModel(model)).transcribe(
+        lean = _LeanModel(model)
+        batched, _ = BatchedInferencePipeline(lean).transcribe(
             piece, batch_size=options.batch_size, clip_timestamps=clips, **common)
-        segments = repaired(model, piece, clips, list(batched), common)
+        segments = repaired(lean, piece, clips, list(batched), common, options.batch_size)
     else:
         plain, _ = model.transcribe(piece, vad_filter=options.vad, **common)
         segments = ((segment, 0.0) for segment in plain)
@@ -214,7 +215,7 @@ def decoding(options: WhisperOptions, terms: tuple[str, ...] = ()) -> dict[str, 
 
 
 def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: list[Any],
-             common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
+             common: dict[str, Any], batch_size: int = 16) -> Iterator[tuple[Any, float]]:
     """The batched segments, each with the seconds to add to its times, and what the batched
     decoder lost decoded again.
 
@@ -227,38 +228,117 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     compress the whole text that far ("President U.S. U.S. U.S. …", where a name was said, and
     the rest of the clip lost under its last word) is cut off where it starts and the clip
     from there is decoded again; and the unheard end of a clip (more than :data:`LOST_TAIL`
-    seconds of speech after its last word) is decoded, each
-    alone with faster-whisper's sequential decoder, which carries on after an early end the
-    way its plain ``transcribe`` does; at temperature 0 only, so the same audio always gives
-    the same words (a repair that loops again is cut where the loop starts).
+    seconds of speech after its last word) is decoded again.
+
+    Those stretches are decoded together, as clips of their own, by the batched decoder
+    without hotwords (the encoder's output reused where a whole clip is decoded again); a
+    stretch it fails on as well (a loop from its first word, too few words, an unheard end)
+    is decoded alone with faster-whisper's sequential decoder, which carries on after an
+    early end the way its plain ``transcribe`` does. Every decoding is at temperature 0 only,
+    so the same audio always gives the same words; a repair that loops again is cut where
+    the loop starts.
     """
+    plan = list(_planned(clips, segments))
+    spans = [item for item in plan if isinstance(item, tuple)]
+    again = _decoded_together(model, piece, spans, common, batch_size) if spans else {}
+    for item in plan:
+        if isinstance(item, tuple):
+            yield from again[item]
+        else:
+            yield item, 0.0
+
+
+def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any]:
+    """The batched segments to keep, in order, and (start, end) where to decode again."""
     owners = [_clip_of(clips, segment) for segment in segments]
     last_of = {index: i for i, index in enumerate(owners)}
     for i, (segment, index) in enumerate(zip(segments, owners, strict=True)):
         start, end = clips[index]["start"], clips[index]["end"]
         if segment.compression_ratio > REPAIR_COMPRESSION or _too_few_words(segment, start, end):
             if last_of[index] == i:
-                yield from _decoded_again(model, piece, start, end, common)
+                yield (start, end)
             continue
         loop = _loop_start(segment.words or ())
         if loop is not None:
             resume = float(segment.words[loop].start)
             until = end if last_of[index] == i else float(segments[i + 1].start)
             if loop:
-                yield _cut(segment, loop), 0.0
+                yield _cut(segment, loop)
             if until - resume >= MIN_REDECODE:
-                yield from _decoded_again(model, piece, resume, until, common)
+                yield (resume, until)
             continue
-        yield segment, 0.0
+        yield segment
         heard = segment.words[-1].end if segment.words else segment.start
         if last_of[index] == i and end - heard > LOST_TAIL:
-            yield from _decoded_again(model, piece, heard, end, common)
+            yield (float(heard), end)
+
+
+def _decoded_together(model: Any, piece: Any, spans: list[tuple[float, float]],
+                      common: dict[str, Any], batch_size: int
+                      ) -> dict[tuple[float, float], list[tuple[Any, float]]]:
+    """Each span's segments decoded again: batched first, alone where that fails too."""
+    from faster_whisper import BatchedInferencePipeline
+
+    settings = {**common, "hotwords": common["hotwords"] if REPAIR_HOTWORDS else None}
+    batched, _ = BatchedInferencePipeline(model).transcribe(
+        piece, batch_size=batch_size, clip_timestamps=[{"start": s, "end": e} for s, e in spans],
+        **settings)
+    found: dict[tuple[float, float], list[Any]] = {span: [] for span in spans}
+    for segment in batched:
+        found[max(spans, key=lambda span: _overlap({"start": span[0], "end": span[1]},
+                                                   segment))].append(segment)
+    again: dict[tuple[float, float], list[tuple[Any, float]]] = {}
+    for (start, end), parts in found.items():
+        kept = _unlooped(parts)
+        if kept is None or _failed(kept, start, end, cut=kept != parts):
+            kept = list(_decoded_again(_plain(model), piece, start, end, common))
+        else:
+            kept = [(part, 0.0) for part in kept]
+        again[(start, end)] = kept
+    return again
+
+
+def _unlooped(parts: list[Any]) -> list[Any] | None:
+    """The parts up to where a loop starts (cut there); None where the first part loops or a
+    part compresses like one."""
+    kept = []
+    for part in parts:
+        if part.compression_ratio > REPAIR_COMPRESSION:
+            return None
+        loop = _loop_start(part.words or ())
+        if loop is None:
+            kept.append(part)
+            continue
+        if loop == 0 and not kept:
+            return None
+        if loop:
+            kept.append(_cut(part, loop))
+        break
+    return kept
+
+
+def _failed(parts: list[Any], start: float, end: float, *, cut: bool) -> bool:
+    """Whether a batched repair failed as the first decoding did: too few words for the
+    stretch, or (unless a loop was cut off) its end unheard."""
+    words = [word for part in parts for word in part.words or ()]
+    if _too_few(len(words), start, end):
+        return True
+    heard = words[-1].end if words else start
+    return not cut and end - heard > LOST_TAIL
+
+
+def _plain(model: Any) -> Any:
+    return model._model if isinstance(model, _LeanModel) else model
 
 
 def _too_few_words(segment: Any, start: float, end: float) -> bool:
     """Fewer words than a slow speaker says in the clip: the decoder wrote something else
     (the hotwords themselves, "Ingrid Solberg Arctic Barents…", stretched over 23 s)."""
-    return end - start >= 4.0 and len(segment.words or ()) < MIN_WORDS_PER_SECOND * (end - start)
+    return _too_few(len(segment.words or ()), start, end)
+
+
+def _too_few(count: int, start: float, end: float) -> bool:
+    return end - start >= 4.0 and count < MIN_WORDS_PER_SECOND * (end - start)
 
 
 def _loop_start(words: Any) -> int | None:
@@ -347,19 +427,31 @@ class _LeanModel:
     def __init__(self, model: Any, group: int = ENCODER_GROUP) -> None:
         self._model = model
         self._group = group
+        self._encoded: dict[bytes, Any] = {}   # chunk's features' digest → encoder output
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._model, name)
 
     def encode(self, features: Any) -> Any:
+        """The encoder's output for each chunk, a few chunks at a time; a chunk encoded before
+        by this model (a clip decoded again whole) is not encoded again."""
+        import hashlib
+
         import ctranslate2
         import numpy as np
 
-        if features.ndim == 2 or len(features) <= self._group:
+        if features.ndim == 2:
             return self._model.encode(features)
-        parts = [np.asarray(self._model.encode(features[i:i + self._group]))
-                 for i in range(0, len(features), self._group)]
-        return ctranslate2.StorageView.from_array(np.concatenate(parts))
+        keys = [hashlib.blake2b(np.ascontiguousarray(f).tobytes(), digest_size=16).digest()
+                for f in features]
+        fresh = [keys.index(key) for key in dict.fromkeys(keys) if key not in self._encoded]
+        for i in range(0, len(fresh), self._group):
+            chosen = fresh[i:i + self._group]
+            encoded = np.asarray(self._model.encode(np.ascontiguousarray(features[chosen])))
+            for j, row in zip(chosen, encoded, strict=True):
+                self._encoded[keys[j]] = row
+        return ctranslate2.StorageView.from_array(
+            np.stack([self._encoded[key] for key in keys]))
 
     def add_word_timestamps(self, segments: list[Any], tokenizer: Any, encoder_output: Any,
                             num_frames: list[int], *rest: Any) -> float:
@@ -472,7 +564,9 @@ def _decoded_blocks(path: Path) -> Iterator[Any]:
     with container:
         if not container.streams.audio:
             raise AudioError("has no audio stream", path=path)
-        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        # one-second blocks: the same samples as the decoder's frames, at a 30th of the calls
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE,
+                                      frame_size=SAMPLE_RATE)
         try:
             for frame in container.decode(audio=0):
                 for out in resampler.resample(frame):
