@@ -287,6 +287,43 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     assert all(clips[0]["start"] - 0.1 <= at < end for _, at in runs[0])
 
 
+def test_a_clip_whose_words_start_late_is_decoded_again(speech_dir: Path) -> None:
+    """The decoder stopped after its first sentence and the aligner spread those words over
+    the end of the clip, so neither the word count nor the end gave the loss away (tiny.en,
+    no glossary: "Our guest covers West Africa … by Marko." timed 20-30 s into a 30-second
+    clip of speech). A clip starts where speech does: text that starts more than 2 s into it
+    is a failed decoding, and the clip is decoded again."""
+    import dataclasses
+
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    text = ("The army still governs from the coast, and the capital lies largely empty. "
+            "Most of the ministries moved north before the rains.")
+    audio = make_speech(speech_dir, "loop.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
+    clips = speech_clips(samples)
+    options = WhisperOptions()
+    model = load_model(options)
+    common = decoding(options)
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        samples, batch_size=4, clip_timestamps=clips, **common)
+    good = next(iter(segments))
+    start, end = clips[0]["start"], clips[-1]["end"]
+    kept = good.words[:8]                  # "The army still governs from the coast, and the"
+    late = start + 3.0
+    step = (end - late) / len(kept)
+    moved = [dataclasses.replace(w, start=late + k * step, end=late + (k + 1) * step)
+             for k, w in enumerate(kept)]
+    assert len(moved) >= 0.5 * (end - start)          # not "too few words"
+    failed = dataclasses.replace(good, words=moved, start=late, end=end,
+                                 text="".join(w.word for w in moved))
+    again = " ".join(segment.text for segment, _ in
+                     repaired(model, samples, clips, [failed], common))
+    assert word_error_rate(text, again) < 0.25
+    assert "rains" in again.lower()
+
+
 def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_dir: Path) -> None:
     """A loop too short to make the whole text compress past 2.4 ("President U.S. U.S. …"
     where a name was said, the last word stretched over the rest of the clip) kept the loop
@@ -329,8 +366,9 @@ def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_di
 
 
 def test_a_clip_decoded_again_whole_is_not_encoded_again(speech_dir: Path) -> None:
-    """Decoding a clip again whole reuses what the encoder made of it the first time (a
-    quarter of a second a clip on one thread): only the decoder runs again."""
+    """Decoding a clip again whole (without the hotwords it was first decoded with) reuses
+    what the encoder made of it the first time (a quarter of a second a clip on one thread):
+    only the decoder runs again."""
     import dataclasses
 
     import numpy as np
@@ -362,7 +400,7 @@ def test_a_clip_decoded_again_whole_is_not_encoded_again(speech_dir: Path) -> No
     model.model = counted
     try:
         lean = _LeanModel(model)
-        common = decoding(options)
+        common = decoding(options, ("Ingrid Solberg", "Arctic"))
         segments, _ = BatchedInferencePipeline(lean).transcribe(
             samples, batch_size=4, clip_timestamps=clips, **common)
         heard = list(segments)

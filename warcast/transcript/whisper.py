@@ -223,8 +223,10 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     failures lost speech (measured in bench/accuracy.py): the decoder falls into a loop
     ("I-M-E-H-H-H-…") and the loop filter drops the whole 30-second clip; it writes out the
     hotwords instead of the speech; or it ends the text early (with the glossary as hotwords
-    especially) and the rest of the clip is never heard. A looped clip, or one with far fewer
-    words than its length holds, is decoded again without hotwords; a loop too short to
+    especially) and the rest of the clip is never heard, sometimes with the few words it wrote
+    spread by the aligner over the end of the clip. A looped clip, one with far fewer words
+    than its length holds, or one whose text starts late (:func:`_late_start`), is decoded
+    again without hotwords; a loop too short to
     compress the whole text that far ("President U.S. U.S. U.S. …", where a name was said, and
     the rest of the clip lost under its last word) is cut off where it starts and the clip
     from there is decoded again; and the unheard end of a clip (more than :data:`LOST_TAIL`
@@ -240,7 +242,7 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     """
     plan = list(_planned(clips, segments))
     spans = [item for item in plan if isinstance(item, tuple)]
-    again = _decoded_together(model, piece, spans, common, batch_size) if spans else {}
+    again = _decoded_together(model, piece, clips, spans, common, batch_size) if spans else {}
     for item in plan:
         if isinstance(item, tuple):
             yield from again[item]
@@ -252,9 +254,13 @@ def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any
     """The batched segments to keep, in order, and (start, end) where to decode again."""
     owners = [_clip_of(clips, segment) for segment in segments]
     last_of = {index: i for i, index in enumerate(owners)}
+    first_of = {index: i for i, index in reversed(list(enumerate(owners)))}
+    failed = {index for i, (segment, index) in enumerate(zip(segments, owners, strict=True))
+              if first_of[index] == i and _late_start(segment, clips[index]["start"])}
     for i, (segment, index) in enumerate(zip(segments, owners, strict=True)):
         start, end = clips[index]["start"], clips[index]["end"]
-        if segment.compression_ratio > REPAIR_COMPRESSION or _too_few_words(segment, start, end):
+        if index in failed or segment.compression_ratio > REPAIR_COMPRESSION \
+                or _too_few_words(segment, start, end):
             if last_of[index] == i:
                 yield (start, end)
             continue
@@ -273,23 +279,30 @@ def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any
             yield (float(heard), end)
 
 
-def _decoded_together(model: Any, piece: Any, spans: list[tuple[float, float]],
-                      common: dict[str, Any], batch_size: int
+def _decoded_together(model: Any, piece: Any, clips: list[dict[str, float]],
+                      spans: list[tuple[float, float]], common: dict[str, Any], batch_size: int
                       ) -> dict[tuple[float, float], list[tuple[Any, float]]]:
-    """Each span's segments decoded again: batched first, alone where that fails too."""
+    """Each span's segments decoded again: batched first, alone where that fails too. A
+    whole clip first decoded without hotwords goes alone at once: the batched decoder would
+    write the same text again."""
     from faster_whisper import BatchedInferencePipeline
 
     settings = {**common, "hotwords": common["hotwords"] if REPAIR_HOTWORDS else None}
-    batched, _ = BatchedInferencePipeline(model).transcribe(
-        piece, batch_size=batch_size, clip_timestamps=[{"start": s, "end": e} for s, e in spans],
-        **settings)
-    found: dict[tuple[float, float], list[Any]] = {span: [] for span in spans}
-    for segment in batched:
-        found[max(spans, key=lambda span: _overlap({"start": span[0], "end": span[1]},
-                                                   segment))].append(segment)
+    whole = {(clip["start"], clip["end"]) for clip in clips}
+    same = [span for span in spans if span in whole and settings == common]
+    batched = [span for span in spans if span not in same]
+    found: dict[tuple[float, float], list[Any] | None] = {span: None for span in same}
+    found.update({span: [] for span in batched})
+    if batched:
+        segments, _ = BatchedInferencePipeline(model).transcribe(
+            piece, batch_size=batch_size,
+            clip_timestamps=[{"start": s, "end": e} for s, e in batched], **settings)
+        for segment in segments:
+            found[max(batched, key=lambda span: _overlap({"start": span[0], "end": span[1]},
+                                                         segment))].append(segment)
     again: dict[tuple[float, float], list[tuple[Any, float]]] = {}
     for (start, end), parts in found.items():
-        kept = _unlooped(parts)
+        kept = None if parts is None else _unlooped(parts)
         if kept is None or _failed(kept, start, end, cut=kept != parts):
             kept = list(_decoded_again(_plain(model), piece, start, end, common))
         else:
@@ -321,7 +334,7 @@ def _failed(parts: list[Any], start: float, end: float, *, cut: bool) -> bool:
     """Whether a batched repair failed as the first decoding did: too few words for the
     stretch, or (unless a loop was cut off) its end unheard."""
     words = [word for part in parts for word in part.words or ()]
-    if _too_few(len(words), start, end):
+    if _too_few(len(words), start, end) or (parts and _late_start(parts[0], start)):
         return True
     heard = words[-1].end if words else start
     return not cut and end - heard > LOST_TAIL
@@ -335,6 +348,15 @@ def _too_few_words(segment: Any, start: float, end: float) -> bool:
     """Fewer words than a slow speaker says in the clip: the decoder wrote something else
     (the hotwords themselves, "Ingrid Solberg Arctic Barents…", stretched over 23 s)."""
     return _too_few(len(segment.words or ()), start, end)
+
+
+def _late_start(segment: Any, start: float) -> bool:
+    """Whether a clip's text starts more than :data:`LOST_TAIL` seconds into it. A clip
+    starts where speech does, so the decoder stopped early and the aligner spread the few
+    words it wrote over the end of the clip ("Our guest covers West Africa … by Bamako."
+    timed 20-30 s in, the rest of 30 s of speech lost)."""
+    words = segment.words or ()
+    return bool(words) and float(words[0].start) - start > LOST_TAIL
 
 
 def _too_few(count: int, start: float, end: float) -> bool:
