@@ -287,6 +287,28 @@ def test_a_clip_the_batched_decoder_failed_on_is_decoded_again(speech_dir: Path,
     assert all(clips[0]["start"] - 0.1 <= at < end for _, at in runs[0])
 
 
+TWO_SENTENCES = ("The army still governs from the coast, and the capital lies largely empty. "
+                 "Most of the ministries moved north before the rains.")
+
+
+def first_pass(speech_dir: Path, name: str, text: str, model: object,
+               terms: tuple[str, ...] = ()) -> tuple[object, list[dict[str, float]],
+                                                     dict[str, object], list[object]]:
+    """``text`` spoken (MP3 64 kbit/s), its speech clips, the decoding settings with
+    ``terms`` as hotwords, and the batched decoder's segments: the first pass repairs start
+    from."""
+    import numpy as np
+    from faster_whisper import BatchedInferencePipeline
+
+    audio = make_speech(speech_dir, name, text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
+    clips = speech_clips(samples)
+    common = decoding(WhisperOptions(), terms)
+    segments, _ = BatchedInferencePipeline(model).transcribe(
+        samples, batch_size=4, clip_timestamps=clips, **common)
+    return samples, clips, common, list(segments)
+
+
 def test_a_clip_whose_words_start_late_is_decoded_again(speech_dir: Path) -> None:
     """The decoder stopped after its first sentence and the aligner spread those words over
     the end of the clip, so neither the word count nor the end gave the loss away (tiny.en,
@@ -295,20 +317,10 @@ def test_a_clip_whose_words_start_late_is_decoded_again(speech_dir: Path) -> Non
     is a failed decoding, and the clip is decoded again."""
     import dataclasses
 
-    import numpy as np
-    from faster_whisper import BatchedInferencePipeline
-
-    text = ("The army still governs from the coast, and the capital lies largely empty. "
-            "Most of the ministries moved north before the rains.")
-    audio = make_speech(speech_dir, "loop.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
-    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
-    clips = speech_clips(samples)
-    options = WhisperOptions()
-    model = load_model(options)
-    common = decoding(options)
-    segments, _ = BatchedInferencePipeline(model).transcribe(
-        samples, batch_size=4, clip_timestamps=clips, **common)
-    good = next(iter(segments))
+    text = TWO_SENTENCES
+    model = load_model(WhisperOptions())
+    samples, clips, common, heard = first_pass(speech_dir, "loop.mp3", text, model)
+    good = heard[0]
     start, end = clips[0]["start"], clips[-1]["end"]
     kept = good.words[:8]                  # "The army still governs from the coast, and the"
     late = start + 3.0
@@ -331,20 +343,9 @@ def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_di
     clip from where it started is decoded again, the same on every run."""
     import dataclasses
 
-    import numpy as np
-    from faster_whisper import BatchedInferencePipeline
-
-    text = ("The army still governs from the coast, and the capital lies largely empty. "
-            "Most of the ministries moved north before the rains.")
-    audio = make_speech(speech_dir, "loop.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
-    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
-    clips = speech_clips(samples)
-    options = WhisperOptions()
-    model = load_model(options)
-    common = decoding(options)
-    segments, _ = BatchedInferencePipeline(model).transcribe(
-        samples, batch_size=4, clip_timestamps=clips, **common)
-    heard = list(segments)
+    text = TWO_SENTENCES
+    model = load_model(WhisperOptions())
+    samples, clips, common, heard = first_pass(speech_dir, "loop.mp3", text, model)
     assert len(heard) == 1 and word_error_rate(text, heard[0].text) < 0.25
     good = heard[0]
     kept = good.words[:4]                      # "The army still governs"
@@ -371,16 +372,9 @@ def test_a_clip_decoded_again_whole_is_not_encoded_again(speech_dir: Path) -> No
     only the decoder runs again."""
     import dataclasses
 
-    import numpy as np
-    from faster_whisper import BatchedInferencePipeline
-
     from warcast.transcript.whisper import _LeanModel
 
     text = "The army still governs from the coast, and the capital lies largely empty."
-    audio = make_speech(speech_dir, "repair.mp3", text, ("-codec:a", "libmp3lame", "-b:a", "64k"))
-    samples = np.concatenate(list(pcm_pieces(audio, 300.0)))
-    clips = speech_clips(samples)
-    options = WhisperOptions()
 
     class Counted:
         """ctranslate2's Whisper, counting the chunks its encoder sees."""
@@ -395,15 +389,13 @@ def test_a_clip_decoded_again_whole_is_not_encoded_again(speech_dir: Path) -> No
             self.chunks += features.shape[0]
             return self.whisper.encode(features, **settings)
 
-    model = load_model(options)
+    model = load_model(WhisperOptions())
     counted = Counted(model.model)
     model.model = counted
     try:
         lean = _LeanModel(model)
-        common = decoding(options, ("Ingrid Solberg", "Arctic"))
-        segments, _ = BatchedInferencePipeline(lean).transcribe(
-            samples, batch_size=4, clip_timestamps=clips, **common)
-        heard = list(segments)
+        samples, clips, common, heard = first_pass(speech_dir, "repair.mp3", text, lean,
+                                                   ("Ingrid Solberg", "Arctic"))
         assert len(clips) == len(heard) == 1 and counted.chunks == 1
         first = heard[0]
         failed = dataclasses.replace(first, words=first.words[:1], text=first.words[0].word)

@@ -18,7 +18,7 @@ import functools
 import math
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Set
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -63,7 +63,7 @@ def _lower_words(texts: Iterable[str]) -> set[str]:
     return {w for text in texts for w in _WORD.findall(text) if w.islower()}
 
 
-def _proper(candidates: Counter[str], common: set[str]) -> Counter[str]:
+def _proper(candidates: Counter[str], common: Set[str]) -> Counter[str]:
     """The candidates none of whose words is a common word (multi-word runs need two uses)."""
     kept: Counter[str] = Counter()
     for term, count in candidates.items():
@@ -148,13 +148,11 @@ class _Library:
 def _library(articles: tuple[str, ...]) -> _Library:
     """The articles' words and names, computed once per set of articles (a show's episodes
     share it: 3,000 articles of a million words take about a second)."""
-    import math
-
     common = frozenset(_lower_words(articles))
     documents = [_stems(text) for text in articles]
     frequency = Counter(word for document in documents for word in document)
     idf = {word: math.log(len(documents) / count) for word, count in frequency.items()}
-    return _Library(common, [_proper(terms_of(text), set(common)) for text in articles], idf,
+    return _Library(common, [_proper(terms_of(text), common) for text in articles], idf,
                     [_vector(document, idf) for document in documents])
 
 

@@ -234,7 +234,8 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
 
     Those stretches are decoded together, as clips of their own, by the batched decoder
     without hotwords (the encoder's output reused where a whole clip is decoded again); a
-    stretch it fails on as well (a loop from its first word, too few words, an unheard end)
+    stretch it fails on as well (a loop from its first word, too few words, a late start or
+    an unheard end)
     is decoded alone with faster-whisper's sequential decoder, which carries on after an
     early end the way its plain ``transcribe`` does. Every decoding is at temperature 0 only,
     so the same audio always gives the same words; a repair that loops again is cut where
@@ -287,12 +288,10 @@ def _decoded_together(model: Any, piece: Any, clips: list[dict[str, float]],
     write the same text again."""
     from faster_whisper import BatchedInferencePipeline
 
-    settings = {**common, "hotwords": common["hotwords"] if REPAIR_HOTWORDS else None}
+    settings = _repairing(common)
     whole = {(clip["start"], clip["end"]) for clip in clips}
-    same = [span for span in spans if span in whole and settings == common]
-    batched = [span for span in spans if span not in same]
-    found: dict[tuple[float, float], list[Any] | None] = {span: None for span in same}
-    found.update({span: [] for span in batched})
+    batched = [span for span in spans if span not in whole or settings != common]
+    found: dict[tuple[float, float], list[Any]] = {span: [] for span in batched}
     if batched:
         segments, _ = BatchedInferencePipeline(model).transcribe(
             piece, batch_size=batch_size,
@@ -301,47 +300,40 @@ def _decoded_together(model: Any, piece: Any, clips: list[dict[str, float]],
             found[max(batched, key=lambda span: _overlap({"start": span[0], "end": span[1]},
                                                          segment))].append(segment)
     again: dict[tuple[float, float], list[tuple[Any, float]]] = {}
-    for (start, end), parts in found.items():
-        kept = None if parts is None else _unlooped(parts)
-        if kept is None or _failed(kept, start, end, cut=kept != parts):
-            kept = list(_decoded_again(_plain(model), piece, start, end, common))
+    for start, end in spans:
+        kept, cut = _unlooped(found.get((start, end), []))
+        if (start, end) in found and kept and not _failed(kept, start, end, cut=cut):
+            again[start, end] = [(part, 0.0) for part in kept]
         else:
-            kept = [(part, 0.0) for part in kept]
-        again[(start, end)] = kept
+            again[start, end] = list(_decoded_again(model, piece, start, end, common))
     return again
 
 
-def _unlooped(parts: list[Any]) -> list[Any] | None:
-    """The parts up to where a loop starts (cut there); None where the first part loops or a
-    part compresses like one."""
-    kept = []
+def _repairing(common: dict[str, Any]) -> dict[str, Any]:
+    """The decoding settings of a repair: the glossary, given again, can be written out
+    again (:data:`REPAIR_HOTWORDS`)."""
+    return {**common, "hotwords": common["hotwords"] if REPAIR_HOTWORDS else None}
+
+
+def _unlooped(parts: list[Any]) -> tuple[list[Any], bool]:
+    """The parts without loops: one that compresses like a loop or loops from its first word
+    dropped, one that loops later cut where the loop starts; and whether any was."""
+    kept, changed = [], False
     for part in parts:
-        if part.compression_ratio > REPAIR_COMPRESSION:
-            return None
         loop = _loop_start(part.words or ())
-        if loop is None:
-            kept.append(part)
-            continue
-        if loop == 0 and not kept:
-            return None
-        if loop:
-            kept.append(_cut(part, loop))
-        break
-    return kept
+        if part.compression_ratio <= REPAIR_COMPRESSION and loop != 0:
+            kept.append(part if loop is None else _cut(part, loop))
+        changed = changed or loop is not None or part.compression_ratio > REPAIR_COMPRESSION
+    return kept, changed
 
 
 def _failed(parts: list[Any], start: float, end: float, *, cut: bool) -> bool:
     """Whether a batched repair failed as the first decoding did: too few words for the
-    stretch, or (unless a loop was cut off) its end unheard."""
+    stretch, text that starts late, or (unless a loop was cut off) its end unheard."""
     words = [word for part in parts for word in part.words or ()]
-    if _too_few(len(words), start, end) or (parts and _late_start(parts[0], start)):
+    if not words or _too_few(len(words), start, end) or _late_start(parts[0], start):
         return True
-    heard = words[-1].end if words else start
-    return not cut and end - heard > LOST_TAIL
-
-
-def _plain(model: Any) -> Any:
-    return model._model if isinstance(model, _LeanModel) else model
+    return not cut and end - words[-1].end > LOST_TAIL
 
 
 def _too_few_words(segment: Any, start: float, end: float) -> bool:
@@ -353,7 +345,7 @@ def _too_few_words(segment: Any, start: float, end: float) -> bool:
 def _late_start(segment: Any, start: float) -> bool:
     """Whether a clip's text starts more than :data:`LOST_TAIL` seconds into it. A clip
     starts where speech does, so the decoder stopped early and the aligner spread the few
-    words it wrote over the end of the clip ("Our guest covers West Africa … by Bamako."
+    words it wrote over the end of the clip ("Our guest covers West Africa … by Marko."
     timed 20-30 s in, the rest of 30 s of speech lost)."""
     words = segment.words or ()
     return bool(words) and float(words[0].start) - start > LOST_TAIL
@@ -391,18 +383,11 @@ def _clip_of(clips: list[dict[str, float]], segment: Any) -> int:
 
 def _decoded_again(model: Any, piece: Any, start: float, end: float,
                    common: dict[str, Any]) -> Iterator[tuple[Any, float]]:
-    settings = {**common, "temperature": REPAIR_TEMPERATURE}
-    if not REPAIR_HOTWORDS:
-        settings["hotwords"] = None
     again, _ = model.transcribe(piece[int(start * SAMPLE_RATE):int(end * SAMPLE_RATE)],
-                                vad_filter=False, **settings)
-    for part in again:
-        if part.compression_ratio > REPAIR_COMPRESSION:
-            continue
-        loop = _loop_start(part.words or ())
-        if loop == 0:
-            continue
-        yield (part if loop is None else _cut(part, loop)), start
+                                vad_filter=False,
+                                **{**_repairing(common), "temperature": REPAIR_TEMPERATURE})
+    for part in _unlooped(list(again))[0]:
+        yield part, start
 
 
 def _core(text: str) -> str:
