@@ -20,6 +20,12 @@ bench/results/cache/speakers/real/):
   clip, among one or two of bench/diarization.py's new espeak-ng voices (guests who say a few
   words; seeds 900-915).
 
+Enrolled speakers named (:func:`enrolled_naming`): each meeting speaker of the held-out
+(development + sample) and tuning (train) parts is enrolled from every other clip of his and
+named in 10 dialogues of his other clips among the others, and looked for in 10 dialogues
+without him; by Resemblyzer's embedding alone, by the CAM++ voiceprint alone, and by either
+(warcast's rule), side by side on the same windows.
+
 The reference marks a clip's speech where it is speaking (see :func:`spoken`), not across its
 pauses. Each dialogue is clustered by warcast's method (``fixed``) and with the merge step
 (``merged``), side by side, and scored as bench/diarization.py scores (DER with a 0.25 s
@@ -260,6 +266,47 @@ def few_words_dialogue(seed: int, real: dict[str, list[np.ndarray]]
     return audio, truth, len(people) + len(synthetic)
 
 
+def enrolled_naming(part: dict[str, list[np.ndarray]]) -> dict[str, Any]:
+    """Each speaker of ``part`` enrolled from every other clip of his, then named in 10
+    dialogues of his other clips among the others (seeds 1000, 1002…) and looked for in 10
+    without him (1001, 1003…), by each rule: turns named, dialogues without him where he was
+    named."""
+    from warcast.transcript import speakers
+
+    rules = {"embedding alone": lambda v: {"x": speakers.Voice(v.embedding)},
+             "voiceprint alone": lambda v: {"x": speakers.Voice(np.zeros(256, np.float32),
+                                                               v.voiceprint)},
+             "either (warcast)": lambda v: {"x": v}}
+    counts = {rule: [0, 0, 0, 0] for rule in rules}
+    for target in sorted(part):
+        enroll, rest = part[target][0::2], part[target][1::2]
+        if not rest:
+            continue
+        sample = np.concatenate([np.concatenate([c / max(1e-6, float(np.abs(c).max())) * 0.5,
+                                                 np.zeros(RATE // 2)]) for c in enroll])
+        voice = speakers.voice_of(sample.astype(np.float32))
+        for seed in range(1000, 1020):
+            present = seed % 2 == 0
+            cast = {k: c for k, c in part.items() if k != target}
+            if present:
+                cast[target] = rest
+            samples, truth, _ = meeting_dialogue(seed, cast)
+            windows = speakers.voice_windows([samples], keep_audio=True)
+            own = [t for t in truth if t[2] == target]
+            for rule, enrolled in rules.items():
+                found = [(t.start, t.end, t.speaker) for t in
+                         speakers.turns_of(windows, {target: enrolled(voice)["x"]})]
+                if present:
+                    counts[rule][0] += sum(diarization._label_at(found, t) == target
+                                           for t in own)
+                    counts[rule][1] += len(own)
+                else:
+                    counts[rule][2] += any(f[2] == target for f in found)
+                    counts[rule][3] += 1
+    return {rule: f"{100 * n / max(1, t):.1f} % of {t} turns named; named in {f} of {a} "
+                  f"dialogues without him" for rule, (n, t, f, a) in counts.items()}
+
+
 def main() -> None:
     from warcast.transcript import speakers
 
@@ -295,7 +342,13 @@ def main() -> None:
                     "der": round(diarization.der(truth, found, len(samples) / RATE), 2),
                     "seconds": round(len(samples) / RATE, 1)})
             print(name[:8], {m: quality[name][m][-1] for m in diarization.METHODS}, flush=True)
-    results: dict[str, Any] = {**diarization.side_by_side(quality), "rows": quality}
+    results: dict[str, Any] = {**diarization.side_by_side(quality)}
+    for part_name, part in (
+            ("held out (development + sample)", {**meeting["development"], **meeting["sample"]}),
+            ("tuning (train)", meeting["train"])):
+        for rule, figure in enrolled_naming(part).items():
+            results[f"enrolled speaker named, {part_name}: {rule}"] = figure
+    results["rows"] = quality
     print(write_table(diarization.RESULTS, "speakers-real", "Speakers, real speech", results))
 
 

