@@ -232,9 +232,7 @@ def run_quality(count: int, seconds: float, first: int = 100, varied: bool = Fal
     from warcast.transcript import speakers
 
     host, pool = (NEW_HOST, other_sentences()) if new else (HOST, None)
-    # the host's enrollment sample, not reused
-    sample, _ = dialogue(99_998 if new else 99_999, (host,), 30.0, pool=pool)
-    voices = {"Host": speakers.voice_of(sample)}
+    voices = host_voices(new)
     rows: dict[str, list[dict[str, Any]]] = {method: [] for method in METHODS}
     cast_of = episodes(count, first, NEW_VOICES, NEW_HOST) if new else episodes(count, first)
     for seed, cast in cast_of:
@@ -295,11 +293,14 @@ def encoded(samples: np.ndarray, target: Path) -> Path:
     return target
 
 
-def host_voices() -> dict[str, Any]:
-    """The host enrolled once from his own 30-second sample (not reused in any dialogue)."""
+def host_voices(new: bool = False) -> dict[str, Any]:
+    """The host (:data:`NEW_HOST` speaking the other texts if ``new``) enrolled once from
+    his own 30-second sample, not reused in any dialogue."""
     from warcast.transcript import speakers
 
-    return {"Host": speakers.voice_of(dialogue(99_999, (HOST,), 30.0)[0])}
+    sample, _ = (dialogue(99_998, (NEW_HOST,), 30.0, pool=other_sentences()) if new
+                 else dialogue(99_999, (HOST,), 30.0))
+    return {"Host": speakers.voice_of(sample)}
 
 
 def run_cost(files: list[Path]) -> dict[str, Any]:

@@ -273,10 +273,11 @@ def enrolled_naming(part: dict[str, list[np.ndarray]]) -> dict[str, Any]:
     named."""
     from warcast.transcript import speakers
 
-    rules = {"embedding alone": lambda v: {"x": speakers.Voice(v.embedding)},
-             "voiceprint alone": lambda v: {"x": speakers.Voice(np.zeros(256, np.float32),
-                                                               v.voiceprint)},
-             "either (warcast)": lambda v: {"x": v}}
+    # the voiceprint alone: an embedding no centroid comes within NAME_SIMILARITY of
+    rules = {"embedding alone": lambda v: speakers.Voice(v.embedding),
+             "voiceprint alone": lambda v: speakers.Voice(np.zeros(256, np.float32),
+                                                          v.voiceprint),
+             "either (warcast)": lambda v: v}
     counts = {rule: [0, 0, 0, 0] for rule in rules}
     for target in sorted(part):
         enroll, rest = part[target][0::2], part[target][1::2]
@@ -295,7 +296,7 @@ def enrolled_naming(part: dict[str, list[np.ndarray]]) -> dict[str, Any]:
             own = [t for t in truth if t[2] == target]
             for rule, enrolled in rules.items():
                 found = [(t.start, t.end, t.speaker) for t in
-                         speakers.turns_of(windows, {target: enrolled(voice)["x"]})]
+                         speakers.turns_of(windows, {target: enrolled(voice)})]
                 if present:
                     counts[rule][0] += sum(diarization._label_at(found, t) == target
                                            for t in own)

@@ -323,11 +323,11 @@ def test_bad_voice_naming_is_one_line(cli: Cli, dialogue: Dialogue, args: list[s
 def host_enrolled(tmp_path: Path, dialogue: Dialogue, *, voiceprint: bool) -> dict:
     """The host enrolled from his sample, as ``voices.json`` holds him (with his voiceprint,
     or as a file written before voiceprints were kept), read back."""
-    samples = speakers_samples(encode(np.concatenate([voiced(tmp_path, HOST, text) for text in (
-        "This is a sample of my voice, read once for the show.",
-        "It takes about half a minute of ordinary reading to learn a voice well.")]),
-        tmp_path / "sample.wav")).astype(np.float32)
-    speakers.write_voice(tmp_path, "Nora Halvorsen", speakers.voice_of(samples), "sample.wav")
+    from warcast.transcript.whisper import pcm_pieces
+
+    samples = np.concatenate(list(pcm_pieces(dialogue.host_sample, speakers.PIECE_SECONDS)))
+    speakers.write_voice(tmp_path, "Nora Halvorsen", speakers.voice_of(samples),
+                         dialogue.host_sample.name)
     path = tmp_path / speakers.VOICES_FILE
     data = json.loads(path.read_text())
     assert len(data["voices"]["Nora Halvorsen"]["voiceprint"]) == 192

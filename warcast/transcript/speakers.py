@@ -64,6 +64,7 @@ PIECE_SECONDS = 300.0        # audio decoded and embedded this much at a time
 VOICES_FILE = "voices.json"  # in the show folder: the enrolled voices
 VERSION = 4                  # bump when a change alters the turns found for the same audio
 _BATCH = 256                 # windows through the encoder at once (bounded memory)
+_PRINT_BATCH = 32            # windows through CAM++ at once
 THREADS = 1                  # the encoder's threads: see _forward
 
 
@@ -133,12 +134,12 @@ def voice_windows(pieces: Iterable[Any], *, keep_audio: bool = False) -> Windows
     audio = [np.zeros((0, round(WINDOW * SAMPLE_RATE)), np.int16)]
     for piece in pieces:
         found = speech_regions(piece)
-        windows, vectors = embed_windows(piece, found)
+        windows, vectors, sound = embed_windows(piece, found, keep_audio=keep_audio)
         regions += [(start + offset, end + offset) for start, end in found]
         spans.append(windows + offset)
         embeddings.append(vectors)
-        if keep_audio and len(windows):
-            audio.append(np.stack([_pcm16(_window(piece, start, end)) for start, end in windows]))
+        if sound is not None:
+            audio.append(sound)
         ends = _edge_spans(found)
         if ends:
             edges.append(np.array(ends) + offset)
@@ -147,12 +148,6 @@ def voice_windows(pieces: Iterable[Any], *, keep_audio: bool = False) -> Windows
     return Windows(regions, np.concatenate(spans), np.concatenate(embeddings),
                    np.concatenate(edges), np.concatenate(edge_embeddings),
                    np.concatenate(audio) if keep_audio else None)
-
-
-def _pcm16(window: Any) -> Any:
-    import numpy as np
-
-    return (np.clip(window, -1.0, 1.0) * 32767).astype(np.int16)
 
 
 def _edge_spans(regions: Sequence[tuple[float, float]]) -> list[tuple[float, float]]:
@@ -221,36 +216,43 @@ def speech_regions(samples: Any) -> list[tuple[float, float]]:
     return [(start, end) for start, end in regions if end - start >= 0.2]
 
 
-def embed_windows(samples: Any, regions: Sequence[tuple[float, float]]) -> tuple[Any, Any]:
-    """(window spans, L2-normed embeddings) for the speech in ``regions``: each region
-    cut into windows of :data:`WINDOW` seconds (a shorter one repeated to fill its window)."""
+def embed_windows(samples: Any, regions: Sequence[tuple[float, float]], *,
+                  keep_audio: bool = False) -> tuple[Any, Any, Any]:
+    """(window spans, L2-normed embeddings, the windows' 16-bit audio or None unless
+    ``keep_audio``) for the speech in ``regions``: each region cut into windows of
+    :data:`WINDOW` seconds (a shorter one repeated to fill its window)."""
     import numpy as np
 
     spans = [span for start, end in regions for span in _window_spans(start, end)]
     if not spans:
-        return np.zeros((0, 2)), np.zeros((0, 256), dtype=np.float32)
-    return np.array(spans), _embedded(samples, spans, WINDOW)
+        return (np.zeros((0, 2)), np.zeros((0, 256), dtype=np.float32),
+                np.zeros((0, round(WINDOW * SAMPLE_RATE)), np.int16) if keep_audio else None)
+    return (np.array(spans), *_embedded(samples, spans, WINDOW, keep_audio=keep_audio))
 
 
 def _embed_ends(samples: Any, ends: Sequence[tuple[float, float]]) -> Any:
     """L2-normed embeddings of the :data:`EDGE_SECONDS` ``ends``, each as it is (60 mel
     frames, not repeated to fill a window: as well told apart on the tuning sets at about a
     third of the encoder's time)."""
-    return _embedded(samples, ends, EDGE_SECONDS)
+    return _embedded(samples, ends, EDGE_SECONDS)[0]
 
 
-def _embedded(samples: Any, spans: Sequence[tuple[float, float]], seconds: float) -> Any:
+def _embedded(samples: Any, spans: Sequence[tuple[float, float]], seconds: float, *,
+              keep_audio: bool = False) -> tuple[Any, Any]:
     """L2-normed embeddings of ``spans``, each a window of ``seconds``, :data:`_BATCH` at a
-    time through the encoder."""
+    time through the encoder; and, with ``keep_audio``, the windows as 16-bit audio (the
+    voiceprints' input), else None."""
     import numpy as np
 
     encoder = _encoder()
-    out = []
+    out, kept = [], []
     for first in range(0, len(spans), _BATCH):
         wavs = np.stack([_window(samples, start, end, seconds)
                          for start, end in spans[first:first + _BATCH]])
         out.append(_forward(encoder, _mels(wavs, seconds)))
-    return np.concatenate(out)
+        if keep_audio:
+            kept.append((np.clip(wavs, -1.0, 1.0) * 32767).astype(np.int16))
+    return np.concatenate(out), np.concatenate(kept) if keep_audio else None
 
 
 def _window_spans(start: float, end: float) -> list[tuple[float, float]]:
@@ -426,7 +428,7 @@ def _fbank(pcm: Any) -> Any:
     options.frame_opts.samp_freq = SAMPLE_RATE
     options.mel_opts.num_bins = 80
     bank = knf.OnlineFbank(options)
-    bank.accept_waveform(SAMPLE_RATE, pcm.astype(np.float32).tolist())
+    bank.accept_waveform(SAMPLE_RATE, pcm.astype(np.float32))
     bank.input_finished()
     frames = np.stack([bank.get_frame(i) for i in range(bank.num_frames_ready)])
     return frames - frames.mean(axis=0, keepdims=True)
@@ -438,8 +440,8 @@ def _printed(audio: Any) -> Any:
 
     model = _printer()
     out = [np.zeros((0, 192), np.float32)]
-    for first in range(0, len(audio), _BATCH // 8):
-        features = np.stack([_fbank(pcm) for pcm in audio[first:first + _BATCH // 8]])
+    for first in range(0, len(audio), _PRINT_BATCH):
+        features = np.stack([_fbank(pcm) for pcm in audio[first:first + _PRINT_BATCH]])
         out.append(_forward(model, features.astype(np.float32)))
     prints = np.concatenate(out)
     return prints / np.maximum(np.linalg.norm(prints, axis=1, keepdims=True), 1e-9)
@@ -666,12 +668,12 @@ def voice_of(samples: Any, spans: Iterable[tuple[float, float]] | None = None) -
     if spans is not None:
         regions = [(max(a, s), min(b, e)) for s, e in spans for a, b in regions
                    if min(b, e) - max(a, s) > 0.2]
-    windows, embeddings = embed_windows(samples, regions)
+    windows, embeddings, audio = embed_windows(samples, regions, keep_audio=True)
     if not len(embeddings):
         raise TranscriptError("holds no speech to learn the voice from")
     picked = np.unique(np.linspace(0, len(windows) - 1, min(PRINT_ENROLL, len(windows)))
                        .round().astype(int))
-    prints = _printed(np.stack([_pcm16(_window(samples, *windows[i])) for i in picked]))
+    prints = _printed(audio[picked])
     mean, print_mean = embeddings.mean(axis=0), prints.mean(axis=0)
     return Voice(mean / np.linalg.norm(mean), print_mean / np.linalg.norm(print_mean))
 

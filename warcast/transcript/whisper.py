@@ -215,7 +215,8 @@ def decoding(options: WhisperOptions, terms: tuple[str, ...] = ()) -> dict[str, 
 
 
 def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: list[Any],
-             common: dict[str, Any], batch_size: int = 16) -> Iterator[tuple[Any, float]]:
+             common: dict[str, Any], batch_size: int = WhisperOptions.batch_size
+             ) -> Iterator[tuple[Any, float]]:
     """The batched segments, each with the seconds to add to its times, and what the batched
     decoder lost decoded again.
 
@@ -242,17 +243,28 @@ def repaired(model: Any, piece: Any, clips: list[dict[str, float]], segments: li
     the loop starts.
     """
     plan = list(_planned(clips, segments))
-    spans = [item for item in plan if isinstance(item, tuple)]
+    spans = [item for item in plan if isinstance(item, _Span)]
     again = _decoded_together(model, piece, clips, spans, common, batch_size) if spans else {}
     for item in plan:
-        if isinstance(item, tuple):
+        if isinstance(item, _Span):
             yield from again[item]
         else:
             yield item, 0.0
 
 
+@dataclass(frozen=True)
+class _Span:
+    """A stretch of a piece (seconds) to decode again."""
+
+    start: float
+    end: float
+
+    def clip(self) -> dict[str, float]:
+        return {"start": self.start, "end": self.end}
+
+
 def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any]:
-    """The batched segments to keep, in order, and (start, end) where to decode again."""
+    """The batched segments to keep, in order, and the spans to decode again."""
     owners = [_clip_of(clips, segment) for segment in segments]
     last_of = {index: i for i, index in enumerate(owners)}
     first_of = {index: i for i, index in reversed(list(enumerate(owners)))}
@@ -263,7 +275,7 @@ def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any
         if index in failed or segment.compression_ratio > REPAIR_COMPRESSION \
                 or _too_few_words(segment, start, end):
             if last_of[index] == i:
-                yield (start, end)
+                yield _Span(start, end)
             continue
         loop = _loop_start(segment.words or ())
         if loop is not None:
@@ -272,40 +284,39 @@ def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any
             if loop:
                 yield _cut(segment, loop)
             if until - resume >= MIN_REDECODE:
-                yield (resume, until)
+                yield _Span(resume, until)
             continue
         yield segment
         heard = segment.words[-1].end if segment.words else segment.start
         if last_of[index] == i and end - heard > LOST_TAIL:
-            yield (float(heard), end)
+            yield _Span(float(heard), end)
 
 
 def _decoded_together(model: Any, piece: Any, clips: list[dict[str, float]],
-                      spans: list[tuple[float, float]], common: dict[str, Any], batch_size: int
-                      ) -> dict[tuple[float, float], list[tuple[Any, float]]]:
+                      spans: list[_Span], common: dict[str, Any], batch_size: int
+                      ) -> dict[_Span, list[tuple[Any, float]]]:
     """Each span's segments decoded again: batched first, alone where that fails too. A
     whole clip first decoded without hotwords goes alone at once: the batched decoder would
     write the same text again."""
     from faster_whisper import BatchedInferencePipeline
 
     settings = _repairing(common)
-    whole = {(clip["start"], clip["end"]) for clip in clips}
+    whole = {_Span(clip["start"], clip["end"]) for clip in clips}
     batched = [span for span in spans if span not in whole or settings != common]
-    found: dict[tuple[float, float], list[Any]] = {span: [] for span in batched}
+    found: dict[_Span, list[Any]] = {span: [] for span in batched}
     if batched:
         segments, _ = BatchedInferencePipeline(model).transcribe(
-            piece, batch_size=batch_size,
-            clip_timestamps=[{"start": s, "end": e} for s, e in batched], **settings)
+            piece, batch_size=batch_size, clip_timestamps=[span.clip() for span in batched],
+            **settings)
         for segment in segments:
-            found[max(batched, key=lambda span: _overlap({"start": span[0], "end": span[1]},
-                                                         segment))].append(segment)
-    again: dict[tuple[float, float], list[tuple[Any, float]]] = {}
-    for start, end in spans:
-        kept, cut = _unlooped(found.get((start, end), []))
-        if (start, end) in found and kept and not _failed(kept, start, end, cut=cut):
-            again[start, end] = [(part, 0.0) for part in kept]
+            found[max(batched, key=lambda span: _overlap(span.clip(), segment))].append(segment)
+    again: dict[_Span, list[tuple[Any, float]]] = {}
+    for span in spans:
+        kept, cut = _unlooped(found.get(span, []))
+        if span in found and kept and not _failed(kept, span.start, span.end, cut=cut):
+            again[span] = [(part, 0.0) for part in kept]
         else:
-            again[start, end] = list(_decoded_again(model, piece, start, end, common))
+            again[span] = list(_decoded_again(model, piece, span.start, span.end, common))
     return again
 
 
