@@ -63,7 +63,7 @@ BEDS = ("none", "pink", "none", "music")
 GAP = 0.45                            # seconds between interview turns
 LIBRIVOX = "pocketsphinx-*/test/data/librivox"
 PACKAGE = "pocketsphinx==5.1.1"    # the same sdist bench/diarization_real.py uses
-SPLITS = ("tuning", "held-out", "check", "fresh", "verify")
+SPLITS = ("tuning", "held-out", "check", "fresh", "verify", "blind")
 
 
 @dataclass
