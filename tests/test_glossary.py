@@ -53,9 +53,11 @@ def test_sound_keys_group_spellings_that_sound_alike() -> None:
 
 
 def test_terms_are_capitalized_runs_and_acronyms() -> None:
-    found = terms_of("The Houthis' drones hit ships near Bab el-Mandeb. PDVSA paid. The end.")
-    assert {"Houthis", "Bab el-Mandeb", "PDVSA"} <= set(found)
+    found = terms_of("The Houthis' drones hit ships near Bab el-Mandeb. PDVSA paid. The end. "
+                     "AFRICOM drones left Niger, CENTCOM stayed.")
+    assert {"Houthis", "Bab el-Mandeb", "PDVSA", "AFRICOM", "CENTCOM"} <= set(found)
     assert "drones" not in found
+    assert "AFRICO" not in found   # a long acronym is not cut short
 
 
 def test_articles_give_each_episode_its_names(with_articles: Cli) -> None:

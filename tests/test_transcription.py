@@ -366,6 +366,35 @@ def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_di
     assert all(start - 0.1 <= at < end for _, at in runs[0][1:])
 
 
+def test_a_word_stretched_over_the_rest_of_its_clip_is_cut_and_the_rest_decoded_again(
+        speech_dir: Path) -> None:
+    """The decoder stopped after a few words and the aligner stretched the last of them over
+    the rest of the clip, so there were enough words for the clip's length and no unheard
+    end (tiny.en with the glossary: "… around Bamako JNIM", the last word timed 5.1-26.7 s
+    and 21 s of speech lost). Words before the stretched one are kept, the clip from its start
+    is decoded again."""
+    import dataclasses
+
+    text = TWO_SENTENCES
+    model = load_model(WhisperOptions())
+    samples, clips, common, heard = first_pass(speech_dir, "loop.mp3", text, model)
+    good = heard[0]
+    start, end = clips[0]["start"], clips[-1]["end"]
+    kept = good.words[:5]                       # "The army still governs from"
+    stretched = dataclasses.replace(kept[-1], end=end)
+    assert stretched.end - stretched.start > 3.0
+    words = [*kept[:-1], stretched]
+    failed = dataclasses.replace(good, words=words, end=end,
+                                 text="".join(w.word for w in words))
+    assert len(words) >= 0.5 * (end - start)             # not "too few words"
+    parts = [(segment.text, segment.start + shift) for segment, shift in
+             repaired(model, samples, clips, [failed], common)]
+    again = " ".join(part for part, _ in parts)
+    assert parts[0] == (" The army still governs", good.start)
+    assert word_error_rate(text, again) < 0.25
+    assert "rains" in again.lower()
+
+
 def test_a_clip_decoded_again_whole_is_not_encoded_again(speech_dir: Path) -> None:
     """Decoding a clip again whole (without the hotwords it was first decoded with) reuses
     what the encoder made of it the first time (a quarter of a second a clip on one thread):

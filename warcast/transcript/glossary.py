@@ -32,7 +32,7 @@ MAX_TERMS = 40        # Whisper's prompt holds about 220 tokens; hotwords share 
 MAX_WORDS = 4         # "Bab el-Mandeb Strait" and no longer
 RELEVANT_SHARE = 0.3  # an article this much less close to the episode than the closest
                       # one lends it no names
-_RUN = re.compile(r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,6}s?)"
+_RUN = re.compile(r"(?:[A-Z][\w'’-]*[a-z][\w'’-]*|[A-Z]{2,10}s?\b)"
                   r"(?:\s+(?:(?:el|al|de|la|del|da|bin|van|von)[- ])?[A-Z][\w'’-]*)*")
 _WORD = re.compile(r"[A-Za-z][\w'’-]*")
 _HEADER = ("# warcast glossary: names and rare terms Whisper should know, one a line.\n"

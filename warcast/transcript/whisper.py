@@ -45,6 +45,11 @@ MIN_WORDS_PER_SECOND = 0.5  # slow speech with pauses still says over 1.5 words 
 # words: rarer than the loops, each of which lost up to 10 s of speech).
 LOOP_REPEATS = 4
 LOOP_WORDS = 3
+# A word the aligner timed longer than this was spread over speech the decoder never wrote
+# ("… around Bamako JNIM", the last word timed 5.1-26.7 s): the clip is cut before it and the
+# rest decoded again, as after a loop. Over 1,102 first passes of the accuracy benchmark's
+# clips, words over 2.5 s were five, all in failed decodings.
+MAX_WORD_SECONDS = 3.0
 REPAIR_HOTWORDS = False    # the glossary, given again, can be written out again
 # A repair decodes at temperature 0 only. faster-whisper's fallback samples at 0.2…1.0 where
 # that decoding fails, and ctranslate2's sampling cannot be made repeatable (seeding it before
@@ -277,12 +282,15 @@ def _planned(clips: list[dict[str, float]], segments: list[Any]) -> Iterator[Any
             if last_of[index] == i:
                 yield _Span(start, end)
             continue
-        loop = _loop_start(segment.words or ())
-        if loop is not None:
-            resume = float(segment.words[loop].start)
+        words = segment.words or ()
+        stop = _loop_start(words)
+        if stop is None:
+            stop = _stretched(words)
+        if stop is not None:
+            resume = float(segment.words[stop].start)
             until = end if last_of[index] == i else float(segments[i + 1].start)
-            if loop:
-                yield _cut(segment, loop)
+            if stop:
+                yield _cut(segment, stop)
             if until - resume >= MIN_REDECODE:
                 yield _Span(resume, until)
             continue
@@ -340,9 +348,11 @@ def _unlooped(parts: list[Any]) -> tuple[list[Any], bool]:
 
 def _failed(parts: list[Any], start: float, end: float, *, cut: bool) -> bool:
     """Whether a batched repair failed as the first decoding did: too few words for the
-    stretch, text that starts late, or (unless a loop was cut off) its end unheard."""
+    stretch, text that starts late, a word stretched over speech, or (unless a loop was cut
+    off) its end unheard."""
     words = [word for part in parts for word in part.words or ()]
-    if not words or _too_few(len(words), start, end) or _late_start(parts[0], start):
+    if not words or _too_few(len(words), start, end) or _late_start(parts[0], start) \
+            or _stretched(words) is not None:
         return True
     return not cut and end - words[-1].end > LOST_TAIL
 
@@ -379,6 +389,12 @@ def _loop_start(words: Any) -> int | None:
             if all(texts[i + k * n:i + (k + 1) * n] == run for k in range(1, LOOP_REPEATS)):
                 return keys[i][0]
     return None
+
+
+def _stretched(words: Any) -> int | None:
+    """The index of the first word timed longer than :data:`MAX_WORD_SECONDS`, or None."""
+    return next((i for i, word in enumerate(words)
+                 if float(word.end) - float(word.start) > MAX_WORD_SECONDS), None)
 
 
 def _cut(segment: Any, count: int) -> Any:
