@@ -1,10 +1,10 @@
 """Word error rate per voice and names spelled right, on material split into tuning and held-out.
 
-Usage: python bench/accuracy.py [--split tuning|held-out|check|fresh|verify|all] [--engines raw,...]
-       [--speed]
+Usage: python bench/accuracy.py [--split tuning|held-out|check|fresh|verify|blind|all]
+       [--engines raw,...] [--speed]
 
-The material is bench/accuracy/ (split: tuning, held-out, check, fresh, verify; see
-set.toml): twelve scripts written for this benchmark from twelve topics of
+The material is bench/accuracy/ (split: tuning, held-out, check, fresh, verify, blind; see
+set.toml): fifteen scripts written for this benchmark from fifteen topics of
 bench/linking/articles.jsonl (news reads, monologues, two-voice interviews), each episode's
 title, summary, keywords and guest in set.toml. Tuning and held-out parts share no topic and
 no espeak-ng voice; the held-out part also holds real speech (the LibriVox reader of the
@@ -14,19 +14,22 @@ music-like bed of tones and brown noise about 30 dB under) in turn, then is enco
 podcast is (MP3, 64 kbit/s mono).
 
 Each episode's glossary is the one warcast derives (the 54 articles imported into a show that
-holds the seven episodes). Engines, all on one thread, on the same clip and model folder:
+holds every episode of set.toml). Engines, all on one thread, on the same clip and model folder:
 
   raw        faster-whisper's ``WhisperModel(model).transcribe(path, beam_size=5)``, int8
   today      the pipeline before the accuracy work (git 2d000e0), same glossary: the
              speed peer (compare wall seconds only within one run)
-  warcast    warcast's default ``transcribe_words`` with the episode's glossary
-  wrong      warcast with the glossary of another topic's episode: every name it writes that
-             the script does not hold is a false respelling
-The factor study's engines (``no-hotwords``, ``no-respelling``, ``all-words``, ``no-repair``,
-``hotword-repair``) change one part of warcast. Scores: WER per voice (and per clip), names
-right (the script's words that the articles
-write capitalized and Whisper has no single token for), names invented (glossary words the
-transcript holds more often than the script). Results: bench/results/accuracy.{json,md};
+  warcast    warcast's default ``transcribe_words`` with the episode's glossary, title and
+             summary
+  wrong      warcast with the glossary, title and summary of another topic's episode: every
+             name it writes that the script does not hold is a false respelling
+  bare       warcast with the episode's title and summary and no glossary (a show without
+             articles)
+The factor study's engines (``no-hotwords``, ``no-context``, ``no-respelling``, ``all-words``,
+``no-repair``, ``hotword-repair``) change one part of warcast. Scores: WER per voice (and
+per clip), names right (the script's words that the articles write capitalized and Whisper
+has no single token for), names invented (glossary words the transcript holds more often
+than the script). Results: bench/results/accuracy.{json,md};
 transcripts are cached in bench/results/cache/accuracy/ by engine, settings and clip.
 """
 
@@ -46,8 +49,9 @@ import time
 import tomllib
 from collections import Counter
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import speech
@@ -81,6 +85,8 @@ class Clip:
     rate: int = 150
     bed: str = "none"
     extra: dict[str, Any] = field(default_factory=dict)
+    context: str = ""                # the episode's title and summary, as Whisper reads them
+    other_context: str = ""          # the other topic's
 
 
 def material() -> dict[str, Any]:
@@ -111,7 +117,9 @@ def _key(*parts: object) -> str:
 
 
 def render(parts: list[tuple[str, str]], voices: dict[str, str], rate: int, bed: str) -> Path:
-    """The turns spoken (espeak-ng), joined, laid over ``bed`` and encoded as MP3 (cached)."""
+    """The turns spoken (espeak-ng), joined, laid over ``bed`` and encoded as MP3 (cached).
+    sox runs in its repeatable mode (``-R``): otherwise its dither and noise are seeded anew
+    on every run, and the same clip rendered twice gives different audio."""
     key = _key("render", rate, bed, GAP, json.dumps(parts), json.dumps(voices, sort_keys=True))
     target = CACHE / "audio" / f"{key}.mp3"
     if target.exists():
@@ -126,10 +134,11 @@ def render(parts: list[tuple[str, str]], voices: dict[str, str], rate: int, bed:
             _run("espeak-ng", "-v", voices[speaker], "-s", str(rate), "-f", str(source),
                  "-w", str(wave))
             padded = folder / f"{index}p.wav"
-            _run("sox", str(wave), "-r", "16000", "-c", "1", str(padded), "pad", "0", str(GAP))
+            _run("sox", "-R", str(wave), "-r", "16000", "-c", "1", str(padded), "pad", "0",
+                 str(GAP))
             waves.append(str(padded))
         joined = folder / "speech.wav"
-        _run("sox", *waves, str(joined))
+        _run("sox", "-R", *waves, str(joined))
         mixed = _bedded(joined, bed, folder)
         _run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(mixed), *speech.BITEXACT,
              *speech.MP3, str(target))
@@ -143,14 +152,14 @@ def _bedded(wave: Path, bed: str, folder: Path) -> Path:
     seconds = f"{speech.duration(wave):.2f}"
     noise = folder / "bed.wav"
     if bed == "pink":        # about 25 dB under espeak-ng's speech
-        _run("sox", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds, "pinknoise",
+        _run("sox", "-R", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds, "pinknoise",
              "vol", "-34dB")
     else:                    # a chord that swells and fades, over brown noise, ~30 dB under
-        _run("sox", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds,
+        _run("sox", "-R", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds,
              "sine", "220", "sine", "277", "sine", "330", "brownnoise", "channels", "1",
              "tremolo", "0.3", "60", "vol", "-38dB")
     mixed = folder / "mixed.wav"
-    _run("sox", "-m", "-v", "1", str(wave), "-v", "1", str(noise), str(mixed))
+    _run("sox", "-R", "-m", "-v", "1", str(wave), "-v", "1", str(noise), str(mixed))
     return mixed
 
 
@@ -219,6 +228,7 @@ def clips(split: str) -> list[Clip]:
     part = data["split"][split]
     voices = part["voices"]
     glossary = glossaries(data["episodes"])
+    context = contexts(data["episodes"])
     scripts = list(data["episodes"])
     out = []
     index = 0
@@ -227,17 +237,29 @@ def clips(split: str) -> list[Clip]:
         text = " ".join(t for _, t in said)
         # the "wrong" glossary: the next topic's, from the same split when it has another
         pool = part["scripts"] if len(part["scripts"]) > 1 else scripts
-        other = glossary[pool[(pool.index(script) + 1) % len(pool)]]
+        next_topic = pool[(pool.index(script) + 1) % len(pool)]
+        other = glossary[next_topic]
         for number, voice in enumerate(voices):
             rate, bed = RATES[index % len(RATES)], BEDS[(index + index // 4) % len(BEDS)]
             index += 1
             pair = {"A": voice, "B": voices[(number + 1) % len(voices)]}
             path = render(said, pair, rate, bed)
             out.append(Clip(f"{script}/{voice}", split, voice, path, text,
-                            script_names(text), glossary[script], other, rate, bed))
+                            script_names(text), glossary[script], other, rate, bed,
+                            context=context[script], other_context=context[next_topic]))
     if part.get("real"):
-        out += real_clips(glossary[part["scripts"][0]], glossary[scripts[0]])
+        first = part["scripts"][0]
+        out += [replace(clip, context=context[first], other_context=context[scripts[0]])
+                for clip in real_clips(glossary[first], glossary[scripts[0]])]
     return out
+
+
+def contexts(episodes: dict[str, Any]) -> dict[str, str]:
+    """Each episode's title and summary as warcast gives them to Whisper."""
+    from warcast.transcript.transcribe import context
+
+    return {name: context(SimpleNamespace(title=meta["title"], summary=meta["summary"]))
+            for name, meta in episodes.items()}
 
 
 def real_clips(glossary: tuple[str, ...], other: tuple[str, ...]) -> list[Clip]:
@@ -252,10 +274,10 @@ def real_clips(glossary: tuple[str, ...], other: tuple[str, ...]) -> list[Clip]:
                 padded = []
                 for i, wave in enumerate(waves):
                     padded.append(str(Path(tmp) / f"{i}.wav"))
-                    _run("sox", str(wave), "-r", "16000", "-c", "1", padded[-1], "pad", "0",
+                    _run("sox", "-R", str(wave), "-r", "16000", "-c", "1", padded[-1], "pad", "0",
                          "0.8")
                 joined = Path(tmp) / "joined.wav"
-                _run("sox", *padded, str(joined))
+                _run("sox", "-R", *padded, str(joined))
                 mixed = _bedded(joined, bed, Path(tmp))
                 _run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(mixed),
                      *speech.BITEXACT, *speech.MP3, str(target))
@@ -301,23 +323,24 @@ def raw(clip: Clip) -> str:
     return " ".join(segment.text.strip() for segment in segments)
 
 
-def warcast(clip: Clip, glossary: tuple[str, ...], **settings: Any) -> str:
-    """warcast's ``transcribe_words`` on one thread with ``glossary`` as the episode's names."""
+def warcast(clip: Clip, glossary: tuple[str, ...], context: str, **settings: Any) -> str:
+    """warcast's ``transcribe_words`` on one thread with ``glossary`` as the episode's names
+    and ``context`` as its title and summary."""
     from warcast.transcript.whisper import WhisperOptions, transcribe_words
 
     options = WhisperOptions(threads=1, **settings)
-    words, _ = transcribe_words(clip.path, options, hotwords=glossary)
+    words, _ = transcribe_words(clip.path, options, hotwords=glossary, context=context)
     return " ".join(word.text for word in words)
 
 
-def heard(clip: Clip, glossary: tuple[str, ...]) -> tuple[list[Any], float]:
+def heard(clip: Clip, glossary: tuple[str, ...], context: str) -> tuple[list[Any], float]:
     """warcast's words for the clip before the respelling pass, and the wall seconds Whisper
     took (cached by the whisper module's code, so a change to respelling alone is scored on
     the same first pass in seconds)."""
     from warcast.transcript.model import Word
 
     key = _key("heard", (BENCH.parent / "warcast" / "transcript" / "whisper.py").read_bytes(),
-               clip.path.name, json.dumps(glossary))
+               clip.path.name, json.dumps([glossary, context]))
     cached = CACHE / "words" / f"{key}.json"
     if cached.exists():
         data = json.loads(cached.read_text())
@@ -326,7 +349,8 @@ def heard(clip: Clip, glossary: tuple[str, ...]) -> tuple[list[Any], float]:
 
     started = time.perf_counter()
     with factor("no-respelling"):
-        words, _ = transcribe_words(clip.path, WhisperOptions(threads=1), hotwords=glossary)
+        words, _ = transcribe_words(clip.path, WhisperOptions(threads=1), hotwords=glossary,
+                                    context=context)
     wall = time.perf_counter() - started
     cached.parent.mkdir(parents=True, exist_ok=True)
     cached.write_text(json.dumps({"clip": clip.name, "wall": wall, "words": [
@@ -334,12 +358,12 @@ def heard(clip: Clip, glossary: tuple[str, ...]) -> tuple[list[Any], float]:
     return words, wall
 
 
-def respelled(clip: Clip, glossary: tuple[str, ...]) -> tuple[str, float]:
+def respelled(clip: Clip, glossary: tuple[str, ...], context: str) -> tuple[str, float]:
     """warcast's text: the cached first pass, then the respelling pass as the code is now."""
     from warcast.transcript.respelling import Respeller
     from warcast.transcript.whisper import EMBEDDED_MODEL, whole_words
 
-    words, wall = heard(clip, glossary)
+    words, wall = heard(clip, glossary, context)
     started = time.perf_counter()
     found = Respeller(glossary, whole_words(EMBEDDED_MODEL)).words(words)
     return " ".join(w.text for w in found), wall + time.perf_counter() - started
@@ -393,7 +417,11 @@ def factor(name: str) -> Iterator[None]:
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
-        whisper._piece_words = lambda m, p, o, opts, terms: piece_words(m, p, o, opts, ())
+        whisper._piece_words = lambda m, p, o, opts, terms, context="": piece_words(
+            m, p, o, opts, (), context)
+    elif name == "no-context":
+        whisper._piece_words = lambda m, p, o, opts, terms, context="": piece_words(
+            m, p, o, opts, terms, "")
     elif name == "no-respelling":
         respelling.Respeller.words = lambda self, found: found
     elif name == "all-words":
@@ -414,17 +442,17 @@ def factor(name: str) -> Iterator[None]:
 def studied(name: str) -> Callable[[Clip], str]:
     def run(clip: Clip) -> str:
         with factor(name):
-            return warcast(clip, clip.glossary)
+            return warcast(clip, clip.glossary, clip.context)
     return run
 
 
 ENGINES: dict[str, Callable[[Clip], str]] = {
     "raw": raw,
     "today": today,
-    "warcast": lambda clip: warcast(clip, clip.glossary),
-    "wrong": lambda clip: warcast(clip, clip.other),
-    "bare": lambda clip: warcast(clip, ()),
-    **{name: studied(name) for name in ("no-hotwords", "no-respelling", "all-words",
+    "warcast": lambda clip: warcast(clip, clip.glossary, clip.context),
+    "wrong": lambda clip: warcast(clip, clip.other, clip.other_context),
+    "bare": lambda clip: warcast(clip, (), clip.context),
+    **{name: studied(name) for name in ("no-hotwords", "no-context", "no-respelling", "all-words",
                                         "no-repair", "hotword-repair")},
 }
 
@@ -438,13 +466,16 @@ def code_key() -> str:
 def transcript(engine: str, clip: Clip, code: str) -> tuple[str, float]:
     """The engine's text for the clip and the wall seconds it took (cached)."""
     if engine in ("warcast", "wrong"):
-        return respelled(clip, clip.glossary if engine == "warcast" else clip.other)
+        if engine == "warcast":
+            return respelled(clip, clip.glossary, clip.context)
+        return respelled(clip, clip.other, clip.other_context)
     if engine == "raw":
         key = _key(engine, clip.path.name)
     elif engine == "today":
         key = _key(engine, clip.path.name, json.dumps(clip.glossary))
     else:
-        key = _key(engine, code, clip.path.name, json.dumps([clip.glossary, clip.other]))
+        key = _key(engine, code, clip.path.name, json.dumps(
+            [clip.glossary, clip.other, clip.context, clip.other_context]))
     cached = CACHE / "text" / f"{engine}-{key}.json"
     if cached.exists():
         data = json.loads(cached.read_text())

@@ -26,6 +26,10 @@ def _batched_settings() -> dict[str, Any]:
 
 BATCHED = _batched_settings()
 GLOSSARY = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Guyana")
+# The names script's episode as a producer describes it (bench/accuracy/set.toml, review-news):
+# what ``warcast transcribe`` gives Whisper after the names.
+CONTEXT = ("Oil, shipping and the Pentagon. Venezuela's claim on Guyana's oil, the Houthis and "
+           "the Red Sea escorts, and who keeps the destroyers there.")
 
 
 @dataclass(frozen=True)
@@ -57,12 +61,13 @@ def warcast_model(glossary: tuple[str, ...] = ()) -> tuple[Any, Any]:
     return options, load_model(options)
 
 
-def warcast(path: Path, options: Any) -> Run:
-    """warcast's ``transcribe_words`` with ``options``."""
+def warcast(path: Path, options: Any, context: str = "") -> Run:
+    """warcast's ``transcribe_words`` with ``options`` (and ``context`` as the episode's title
+    and summary)."""
     from warcast.transcript.whisper import transcribe_words
 
     def transcribe() -> tuple[str, float]:
-        words, seconds = transcribe_words(path, options)
+        words, seconds = transcribe_words(path, options, context=context)
         return " ".join(word.text for word in words), seconds
 
     return timed(transcribe)

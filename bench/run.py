@@ -8,7 +8,8 @@ Benchmarks, in the order they run (see bench/README.md for what each one means):
   overhead  warcast's default vs a plain faster-whisper script with the same settings,
             interleaved repetitions on the same clip
   speed     audio seconds per wall second of warcast's default
-  quality   word error rate per voice, warcast's default vs faster-whisper's plain default,
+  quality   word error rate per voice, warcast's default vs faster-whisper's plain default
+            (also with the episode's title and summary, as ``warcast transcribe`` gives them),
             and glossary names spelled right with and without the glossary
 --quick shrinks every benchmark (a one-minute clip, one voice, a ten-minute episode).
 """
@@ -247,17 +248,21 @@ def quality(text: str, clips: dict[str, Path], details: dict[str, Any]) -> list[
     glossary, _ = engines.warcast_model(engines.GLOSSARY)
     model = engines.plain_model()
     figures, per_voice = [], {}
-    totals = {"warcast": 0, "plain": 0, "words": 0, "with": 0, "without": 0, "names": 0}
+    totals = {"warcast": 0, "plain": 0, "context": 0, "both": 0, "words": 0, "with": 0,
+              "without": 0, "names": 0}
     for voice, clip in clips.items():
         log(f"quality: {voice}")
         runs = {"warcast": engines.warcast(clip, default),
                 "plain": engines.plain_default(clip, model),
-                "glossary": engines.warcast(clip, glossary)}
+                "glossary": engines.warcast(clip, glossary),
+                "context": engines.warcast(clip, default, engines.CONTEXT),
+                "both": engines.warcast(clip, glossary, engines.CONTEXT)}
         reference = wer.normalize(text)
         edits = {name: wer.edits(reference, wer.normalize(run.text)) for name, run in runs.items()}
         without, names = wer.names_spelled(text, runs["warcast"].text, engines.GLOSSARY)
         with_glossary, _ = wer.names_spelled(text, runs["glossary"].text, engines.GLOSSARY)
         for key, value in (("warcast", edits["warcast"]), ("plain", edits["plain"]),
+                           ("context", edits["context"]), ("both", edits["both"]),
                            ("words", len(reference)), ("with", with_glossary),
                            ("without", without), ("names", names)):
             totals[key] += value
@@ -271,6 +276,11 @@ def quality(text: str, clips: dict[str, Path], details: dict[str, Any]) -> list[
     details["quality"] = per_voice
     if len(clips) > 1:
         figures += wer_figures("all voices", totals["warcast"], totals["plain"], totals["words"])
+    # what ``warcast transcribe`` gives Whisper: the title and summary, and the glossary too
+    figures += wer_figures("all voices, title and summary", totals["context"], totals["plain"],
+                           totals["words"], judged=False)
+    figures += wer_figures("all voices, glossary, title and summary", totals["both"],
+                           totals["plain"], totals["words"], judged=False)
     return figures + glossary_figures(totals["without"], totals["with"], totals["names"])
 
 

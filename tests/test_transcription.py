@@ -21,6 +21,7 @@ from warcast.transcript.whisper import (
     decoding,
     load_model,
     pcm_pieces,
+    prompt,
     repaired,
     speech_clips,
 )
@@ -307,6 +308,44 @@ def first_pass(speech_dir: Path, name: str, text: str, model: object,
     segments, _ = BatchedInferencePipeline(model).transcribe(
         samples, batch_size=4, clip_timestamps=clips, **common)
     return samples, clips, common, list(segments)
+
+
+def test_whisper_reads_the_names_then_the_title_and_summary() -> None:
+    """The names come first, so that faster-whisper's cut at 223 tokens never drops one."""
+    assert prompt(("Nora Halvorsen", "Essequibo"), "Guyana's claim.  Oil\nand law.") == \
+        "Nora Halvorsen Essequibo. Guyana's claim. Oil and law."
+    assert prompt(("Essequibo",)) == "Essequibo"
+    assert prompt((), "Guyana's claim.") == "Guyana's claim."
+    assert prompt(()) == ""
+    assert decoding(WhisperOptions(), (), "")["hotwords"] is None
+
+
+ANCHOR = "Investigators say the tanker dragged its anchor across the seabed and cut the cables."
+
+
+def test_the_episodes_title_and_summary_carry_its_words_into_the_transcript(
+        cli: Cli, speech_dir: Path) -> None:
+    """Whisper reads the producer's title and summary as the text before the speech, so the
+    episode's own wording carries into the transcript: tiny.en hears "its anchor across the
+    seabed" as "it sank across the cement" without them. The same audio, transcribed under
+    a summary about something else, stays misheard: the words come from the summary."""
+    audio = make_speech(speech_dir, "anchor.mp3", ANCHOR,
+                        ("-codec:a", "libmp3lame", "-b:a", "64k"))
+    assert cli("new", str(audio), "--title", "Anchors in the Baltic").exit_code == 0
+    folder = next(cli.show.glob("0003-*"))
+    toml = folder / "episode.toml"
+    heard = {}
+    for summary in ("Why shipping insurers keep raising their rates.",
+                    "A tanker dragged its anchor across the seabed and cut two cables."):
+        toml.write_text(re.sub(r'(?m)^summary = .*$', f"summary = {json.dumps(summary)}",
+                               toml.read_text()))
+        result = cli("transcribe", "--force", "3")
+        assert result.exit_code == 0, result.output
+        heard[summary] = " ".join(c.text for c in webvtt.read(str(folder / "transcript.vtt")))
+    elsewhere, about = heard.values()
+    assert "seabed" not in elsewhere.lower()
+    assert "anchor across the seabed" in about.lower()
+    assert word_error_rate(ANCHOR, about) < word_error_rate(ANCHOR, elsewhere)
 
 
 def test_a_clip_whose_words_start_late_is_decoded_again(speech_dir: Path) -> None:

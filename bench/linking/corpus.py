@@ -6,9 +6,9 @@ its inputs are unchanged: the show is copied there and voiced by ``scripts/rende
 with the real Whisper model, once per transcription setup:
 
 - ``glossary``: what ``warcast transcribe`` does (the show's glossary and the host's and
-  guest's names as hotwords, glossary respelling);
-- ``plain``: no glossary and no hotwords, so names come out as Whisper hears them (the hard
-  case for misheard names).
+  guest's names as hotwords, then the episode's title and summary, glossary respelling);
+- ``plain``: no glossary, no hotwords and no title or summary, so names come out as Whisper
+  hears them (the hard case for misheard names).
 
 There are four sets (:data:`SETS`): ``ours`` (``bench/linking/``: the 54 articles and 8 episodes
 the linker was first tuned on, voiced by ``scripts/render_sample.sh``), ``other``
@@ -179,15 +179,17 @@ def transcribe(show: Path, name: str, setup: str, log=print, corpus: str = "ours
         hotwords = ("Nora Halvorsen", *_guests(show / name))
     else:
         hotwords = _derived_glossary(loaded, name, corpus)
+    context = _context(loaded, name)
     if setup == "plain":
-        options, hotwords = replace(options, glossary=()), ()
+        options, hotwords, context = replace(options, glossary=()), (), ""
     audio = show / name / "audio.mp3"
-    key = _digest([audio.read_bytes(), repr(options).encode(), repr(hotwords).encode()])
+    key = _digest([audio.read_bytes(), repr(options).encode(), repr(hotwords).encode(),
+                   context.encode()])
     cache = results / "transcripts" / setup / f"{name}.json"
     if cache.is_file() and json.loads(cache.read_text())["key"] == key:
         return [Word(*w) for w in json.loads(cache.read_text())["words"]]
     log(f"transcribing {name} ({setup})")
-    words, _ = transcribe_words(audio, options, hotwords=hotwords)
+    words, _ = transcribe_words(audio, options, hotwords=hotwords, context=context)
     cache.parent.mkdir(parents=True, exist_ok=True)
     cache.write_text(json.dumps({"key": key, "words": [[w.start, w.end, w.text] for w in words]}))
     return words
@@ -219,6 +221,14 @@ def _derived_glossary(show, name: str, corpus: str) -> tuple[str, ...]:
 
     episode = next(e for e in load_episodes(show) if e.folder.name == name)
     return glossary_for(show, episode, _texts((corpus,))).terms
+
+
+def _context(show, name: str) -> str:
+    """The episode's title and summary as ``warcast transcribe`` gives them to Whisper."""
+    from warcast.episodes import load_episodes
+    from warcast.transcript.transcribe import context
+
+    return context(next(e for e in load_episodes(show) if e.folder.name == name))
 
 
 def _guests(folder: Path) -> tuple[str, ...]:

@@ -40,6 +40,7 @@ class Job:
     suffix: str
     options: WhisperOptions
     hotwords: tuple[str, ...] = ()
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,8 @@ def run_job(job: Job) -> Done:
         path = Path(folder) / f"audio{job.suffix}"
         path.write_bytes(job.audio)
         try:
-            words, seconds = transcribe_words(path, job.options, hotwords=job.hotwords)
+            words, seconds = transcribe_words(path, job.options, hotwords=job.hotwords,
+                                              context=job.context)
         except TranscriptError as exc:   # e.g. damaged audio: reported, not retried
             return Done(job.name, error=str(exc).replace(str(path), job.name))
     return Done(job.name, tuple((w.start, w.end, w.text, w.probability) for w in words),
