@@ -81,12 +81,12 @@ CASES: dict[str, tuple[Callable[[Path], None], str]] = {
     "enormous transcript": (lambda s: _sparse(s / EP1 / "transcript.vtt", 70_000_000),
                             "transcript.vtt"),
     "transcript broken by hand": (lambda s: edit(s / EP1 / "transcript.vtt",
-                                                 "00:00:04.140 --> 00:00:06.700",
-                                                 "00:00:04,140 -> 00:00:06.700"),
+                                                 "00:00:03.220 --> 00:00:06.700",
+                                                 "00:00:03,220 -> 00:00:06.700"),
                                   "transcript.vtt"),
     "transcript times backwards": (lambda s: edit(s / EP1 / "transcript.vtt",
-                                                  "00:00:04.140 --> 00:00:06.700",
-                                                  "00:00:06.700 --> 00:00:04.140"),
+                                                  "00:00:03.220 --> 00:00:06.700",
+                                                  "00:00:06.700 --> 00:00:03.220"),
                                    "transcript.vtt"),
 }
 
