@@ -51,7 +51,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any
 
 import speech
@@ -258,7 +257,7 @@ def contexts(episodes: dict[str, Any]) -> dict[str, str]:
     """Each episode's title and summary as warcast gives them to Whisper."""
     from warcast.transcript.transcribe import context
 
-    return {name: context(SimpleNamespace(title=meta["title"], summary=meta["summary"]))
+    return {name: context(meta["title"], meta["summary"])
             for name, meta in episodes.items()}
 
 
@@ -417,10 +416,10 @@ def factor(name: str) -> Iterator[None]:
     words = respelling.Respeller.words
     piece_words = saved["_piece_words"]
     if name == "no-hotwords":
-        whisper._piece_words = lambda m, p, o, opts, terms, context="": piece_words(
+        whisper._piece_words = lambda m, p, o, opts, terms, context: piece_words(
             m, p, o, opts, (), context)
     elif name == "no-context":
-        whisper._piece_words = lambda m, p, o, opts, terms, context="": piece_words(
+        whisper._piece_words = lambda m, p, o, opts, terms, context: piece_words(
             m, p, o, opts, terms, "")
     elif name == "no-respelling":
         respelling.Respeller.words = lambda self, found: found

@@ -26,10 +26,18 @@ def _batched_settings() -> dict[str, Any]:
 
 BATCHED = _batched_settings()
 GLOSSARY = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Guyana")
-# The names script's episode as a producer describes it (bench/accuracy/set.toml, review-news):
-# what ``warcast transcribe`` gives Whisper after the names.
-CONTEXT = ("Oil, shipping and the Pentagon. Venezuela's claim on Guyana's oil, the Houthis and "
-           "the Red Sea escorts, and who keeps the destroyers there.")
+
+
+def context() -> str:
+    """The names script's episode as its producer describes it (bench/accuracy/set.toml,
+    ``review-news``), as ``warcast transcribe`` gives it to Whisper after the names."""
+    import tomllib
+
+    from warcast.transcript.transcribe import context as described
+
+    table = tomllib.loads((Path(__file__).parent / "accuracy" / "set.toml").read_text(
+        encoding="utf-8"))["episodes"]["review-news"]
+    return described(table["title"], table["summary"])
 
 
 @dataclass(frozen=True)

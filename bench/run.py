@@ -247,6 +247,7 @@ def quality(text: str, clips: dict[str, Path], details: dict[str, Any]) -> list[
     default, _ = engines.warcast_model()
     glossary, _ = engines.warcast_model(engines.GLOSSARY)
     model = engines.plain_model()
+    described = engines.context()
     figures, per_voice = [], {}
     totals = {"warcast": 0, "plain": 0, "context": 0, "both": 0, "words": 0, "with": 0,
               "without": 0, "names": 0}
@@ -255,8 +256,8 @@ def quality(text: str, clips: dict[str, Path], details: dict[str, Any]) -> list[
         runs = {"warcast": engines.warcast(clip, default),
                 "plain": engines.plain_default(clip, model),
                 "glossary": engines.warcast(clip, glossary),
-                "context": engines.warcast(clip, default, engines.CONTEXT),
-                "both": engines.warcast(clip, glossary, engines.CONTEXT)}
+                "context": engines.warcast(clip, default, described),
+                "both": engines.warcast(clip, glossary, described)}
         reference = wer.normalize(text)
         edits = {name: wer.edits(reference, wer.normalize(run.text)) for name, run in runs.items()}
         without, names = wer.names_spelled(text, runs["warcast"].text, engines.GLOSSARY)

@@ -310,6 +310,15 @@ def first_pass(speech_dir: Path, name: str, text: str, model: object,
     return samples, clips, common, list(segments)
 
 
+def rewritten(segment: object, words: list[object], **times: float) -> object:
+    """``segment`` as the decoder might have left it: holding ``words`` (its text made of
+    them), with ``times`` (start, end) changed."""
+    import dataclasses
+
+    return dataclasses.replace(segment, words=words, text="".join(w.word for w in words),
+                               **times)
+
+
 def test_whisper_reads_the_names_then_the_title_and_summary() -> None:
     """The names come first, so that faster-whisper's cut at 223 tokens never drops one."""
     assert prompt(("Nora Halvorsen", "Essequibo"), "Guyana's claim.  Oil\nand law.") == \
@@ -367,8 +376,7 @@ def test_a_clip_whose_words_start_late_is_decoded_again(speech_dir: Path) -> Non
     moved = [dataclasses.replace(w, start=late + k * step, end=late + (k + 1) * step)
              for k, w in enumerate(kept)]
     assert len(moved) >= 0.5 * (end - start)          # not "too few words"
-    failed = dataclasses.replace(good, words=moved, start=late, end=end,
-                                 text="".join(w.word for w in moved))
+    failed = rewritten(good, moved, start=late, end=end)
     again = " ".join(segment.text for segment, _ in
                      repaired(model, samples, clips, [failed], common))
     assert word_error_rate(text, again) < 0.25
@@ -392,8 +400,7 @@ def test_a_loop_inside_good_text_is_cut_off_and_the_rest_decoded_again(speech_di
     loop = [dataclasses.replace(kept[0], word=w, start=start, end=start)
             for w in (" U", ".S.") * 6]
     loop[-1] = dataclasses.replace(loop[-1], end=end)    # the aligner's stretched last word
-    looped = dataclasses.replace(good, words=[*kept, *loop], end=end,
-                                 text="".join(w.word for w in [*kept, *loop]))
+    looped = rewritten(good, [*kept, *loop], end=end)
     assert looped.compression_ratio < 2.4
     runs = [[(segment.text, segment.start + shift) for segment, shift in
              repaired(model, samples, clips, [looped], common)] for _ in range(2)]
@@ -423,8 +430,7 @@ def test_a_word_stretched_over_the_rest_of_its_clip_is_cut_and_the_rest_decoded_
     stretched = dataclasses.replace(kept[-1], end=end)
     assert stretched.end - stretched.start > 3.0
     words = [*kept[:-1], stretched]
-    failed = dataclasses.replace(good, words=words, end=end,
-                                 text="".join(w.word for w in words))
+    failed = rewritten(good, words, end=end)
     assert len(words) >= 0.5 * (end - start)             # not "too few words"
     parts = [(segment.text, segment.start + shift) for segment, shift in
              repaired(model, samples, clips, [failed], common)]

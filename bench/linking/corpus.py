@@ -170,16 +170,18 @@ def transcribe(show: Path, name: str, setup: str, log=print, corpus: str = "ours
                ) -> list[Word]:
     """The real model's words for one episode (cached by audio, options and hotwords)."""
     from warcast.show import load_show
+    from warcast.transcript.transcribe import context as described
     from warcast.transcript.whisper import transcribe_words
 
     loaded = load_show(show)
+    episode = _episode(loaded, name)
     options = replace(loaded.transcribe, threads=1)
     results = _results(corpus)
     if corpus == "ours":
         hotwords = ("Nora Halvorsen", *_guests(show / name))
     else:
-        hotwords = _derived_glossary(loaded, name, corpus)
-    context = _context(loaded, name)
+        hotwords = _derived_glossary(loaded, episode, corpus)
+    context = described(episode.title, episode.summary)
     if setup == "plain":
         options, hotwords, context = replace(options, glossary=()), (), ""
     audio = show / name / "audio.mp3"
@@ -199,13 +201,11 @@ def glossary(folder: Path, name: str) -> tuple[str, ...]:
     """The glossary ``warcast`` derives for an episode when the articles of both sets are
     imported (the show's own glossary terms first, then hosts, guests and the articles'
     names): what the linker may use as evidence."""
-    from warcast.episodes import load_episodes
     from warcast.show import load_show
     from warcast.transcript.glossary import glossary_for
 
     show = load_show(folder)
-    episode = next(e for e in load_episodes(show) if e.folder.name == name)
-    return glossary_for(show, episode, _texts(tuple(SETS))).terms
+    return glossary_for(show, _episode(show, name), _texts(tuple(SETS))).terms
 
 
 def _texts(names: tuple[str, ...]) -> list[str]:
@@ -213,22 +213,19 @@ def _texts(names: tuple[str, ...]) -> list[str]:
             for name in names for a in articles(name)[0]]
 
 
-def _derived_glossary(show, name: str, corpus: str) -> tuple[str, ...]:
+def _episode(show, name: str):
+    """The show's episode in folder ``name``."""
+    from warcast.episodes import load_episodes
+
+    return next(e for e in load_episodes(show) if e.folder.name == name)
+
+
+def _derived_glossary(show, episode, corpus: str) -> tuple[str, ...]:
     """The terms ``warcast transcribe`` gives Whisper for an episode of a show whose articles
     were imported and that has no glossary file: hosts, guests, then names from the articles."""
-    from warcast.episodes import load_episodes
     from warcast.transcript.glossary import glossary_for
 
-    episode = next(e for e in load_episodes(show) if e.folder.name == name)
     return glossary_for(show, episode, _texts((corpus,))).terms
-
-
-def _context(show, name: str) -> str:
-    """The episode's title and summary as ``warcast transcribe`` gives them to Whisper."""
-    from warcast.episodes import load_episodes
-    from warcast.transcript.transcribe import context
-
-    return context(next(e for e in load_episodes(show) if e.folder.name == name))
 
 
 def _guests(folder: Path) -> tuple[str, ...]:

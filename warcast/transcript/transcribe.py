@@ -100,7 +100,7 @@ def _transcribe_fanned(show: Show, chosen: list[Episode], options: WhisperOption
         else:
             todo[episode.name] = (episode, plan)
     jobs = (Job(e.name, e.audio.path.read_bytes(), e.audio.suffix, options,  # type: ignore[union-attr]
-                _names(show, e), context(e)) for e, _ in todo.values())
+                _names(show, e), context(e.title, e.summary)) for e, _ in todo.values())
     started = time.monotonic()
     failures = []
     for done in fan_out(jobs, cluster=cluster, workers=workers):
@@ -170,10 +170,10 @@ def _names(show: Show, episode: Episode) -> tuple[str, ...]:
     return glossary_for(show, episode).terms
 
 
-def context(episode: Episode) -> str:
-    """What the producer wrote about the episode that Whisper reads before its speech: the
+def context(title: str, summary: str = "") -> str:
+    """What the producer wrote about an episode that Whisper reads before its speech: the
     title and the summary, each ending a sentence."""
-    parts = (" ".join(part.split()) for part in (episode.title, episode.summary))
+    parts = (part.strip() for part in (title, summary))
     return " ".join(part if part.endswith((".", "?", "!")) else f"{part}." for part in parts
                     if part)
 
@@ -188,7 +188,8 @@ def transcribe_episode(show: Show, episode: Episode, options: WhisperOptions, *,
     started = time.monotonic()
     assert episode.audio.path is not None   # _plan skips remote-only audio
     words, seconds = transcribe_words(episode.audio.path, options, progress,
-                                      hotwords=_names(show, episode), context=context(episode))
+                                      hotwords=_names(show, episode),
+                                      context=context(episode.title, episode.summary))
     return _finish(episode, plan, options.language, words, seconds, time.monotonic() - started)
 
 

@@ -180,7 +180,7 @@ def whole_words(model: str) -> Callable[[str], bool]:
 
 
 def _piece_words(model: Any, piece: Any, offset: float, options: WhisperOptions,
-                 terms: tuple[str, ...], context: str = "") -> Iterator[Word]:
+                 terms: tuple[str, ...], context: str) -> Iterator[Word]:
     common = decoding(options, terms, context)
     if options.batch_size > 0:
         from faster_whisper import BatchedInferencePipeline
