@@ -105,7 +105,7 @@ class LinkSettings:
 
     window: float = 30.0
     hop: float = 15.0
-    threshold: float = 3.1571
+    threshold: float = 3.2265
     """Least passage score for a link, calibrated on the tuning topics of bench/linking (13
     topics of two sets, transcripts with and without a glossary; bench/linking/topics.py)."""
     margin: float = 0.0
