@@ -111,14 +111,18 @@ def _run(*command: str) -> None:
         raise SystemExit(f"bench: {command[0]} failed: {result.stderr.strip()[-400:]}")
 
 
+def _sox(*arguments: str) -> None:
+    """sox in its repeatable mode (``-R``): otherwise its dither and noise are seeded anew on
+    every run, and the same clip rendered twice gives different audio."""
+    _run("sox", "-R", *arguments)
+
+
 def _key(*parts: object) -> str:
     return hashlib.sha256("\x00".join(map(str, parts)).encode()).hexdigest()[:12]
 
 
 def render(parts: list[tuple[str, str]], voices: dict[str, str], rate: int, bed: str) -> Path:
-    """The turns spoken (espeak-ng), joined, laid over ``bed`` and encoded as MP3 (cached).
-    sox runs in its repeatable mode (``-R``): otherwise its dither and noise are seeded anew
-    on every run, and the same clip rendered twice gives different audio."""
+    """The turns spoken (espeak-ng), joined, laid over ``bed`` and encoded as MP3 (cached)."""
     key = _key("render", rate, bed, GAP, json.dumps(parts), json.dumps(voices, sort_keys=True))
     target = CACHE / "audio" / f"{key}.mp3"
     if target.exists():
@@ -133,11 +137,11 @@ def render(parts: list[tuple[str, str]], voices: dict[str, str], rate: int, bed:
             _run("espeak-ng", "-v", voices[speaker], "-s", str(rate), "-f", str(source),
                  "-w", str(wave))
             padded = folder / f"{index}p.wav"
-            _run("sox", "-R", str(wave), "-r", "16000", "-c", "1", str(padded), "pad", "0",
+            _sox(str(wave), "-r", "16000", "-c", "1", str(padded), "pad", "0",
                  str(GAP))
             waves.append(str(padded))
         joined = folder / "speech.wav"
-        _run("sox", "-R", *waves, str(joined))
+        _sox(*waves, str(joined))
         mixed = _bedded(joined, bed, folder)
         _run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(mixed), *speech.BITEXACT,
              *speech.MP3, str(target))
@@ -151,14 +155,14 @@ def _bedded(wave: Path, bed: str, folder: Path) -> Path:
     seconds = f"{speech.duration(wave):.2f}"
     noise = folder / "bed.wav"
     if bed == "pink":        # about 25 dB under espeak-ng's speech
-        _run("sox", "-R", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds, "pinknoise",
+        _sox("-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds, "pinknoise",
              "vol", "-34dB")
     else:                    # a chord that swells and fades, over brown noise, ~30 dB under
-        _run("sox", "-R", "-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds,
+        _sox("-n", "-r", "16000", "-c", "1", str(noise), "synth", seconds,
              "sine", "220", "sine", "277", "sine", "330", "brownnoise", "channels", "1",
              "tremolo", "0.3", "60", "vol", "-38dB")
     mixed = folder / "mixed.wav"
-    _run("sox", "-R", "-m", "-v", "1", str(wave), "-v", "1", str(noise), str(mixed))
+    _sox("-m", "-v", "1", str(wave), "-v", "1", str(noise), str(mixed))
     return mixed
 
 
@@ -273,10 +277,10 @@ def real_clips(glossary: tuple[str, ...], other: tuple[str, ...]) -> list[Clip]:
                 padded = []
                 for i, wave in enumerate(waves):
                     padded.append(str(Path(tmp) / f"{i}.wav"))
-                    _run("sox", "-R", str(wave), "-r", "16000", "-c", "1", padded[-1], "pad", "0",
+                    _sox(str(wave), "-r", "16000", "-c", "1", padded[-1], "pad", "0",
                          "0.8")
                 joined = Path(tmp) / "joined.wav"
-                _run("sox", "-R", *padded, str(joined))
+                _sox(*padded, str(joined))
                 mixed = _bedded(joined, bed, Path(tmp))
                 _run("ffmpeg", "-nostdin", "-v", "error", "-y", "-i", str(mixed),
                      *speech.BITEXACT, *speech.MP3, str(target))
@@ -465,9 +469,8 @@ def code_key() -> str:
 def transcript(engine: str, clip: Clip, code: str) -> tuple[str, float]:
     """The engine's text for the clip and the wall seconds it took (cached)."""
     if engine in ("warcast", "wrong"):
-        if engine == "warcast":
-            return respelled(clip, clip.glossary, clip.context)
-        return respelled(clip, clip.other, clip.other_context)
+        return respelled(clip, clip.glossary, clip.context) if engine == "warcast" \
+            else respelled(clip, clip.other, clip.other_context)
     if engine == "raw":
         key = _key(engine, clip.path.name)
     elif engine == "today":

@@ -31,13 +31,9 @@ GLOSSARY = ("Essequibo", "Maduro", "Houthis", "Hegseth", "Guyana")
 def context() -> str:
     """The names script's episode as its producer describes it (bench/accuracy/set.toml,
     ``review-news``), as ``warcast transcribe`` gives it to Whisper after the names."""
-    import tomllib
+    import accuracy
 
-    from warcast.transcript.transcribe import context as described
-
-    table = tomllib.loads((Path(__file__).parent / "accuracy" / "set.toml").read_text(
-        encoding="utf-8"))["episodes"]["review-news"]
-    return described(table["title"], table["summary"])
+    return accuracy.contexts(accuracy.material()["episodes"])["review-news"]
 
 
 @dataclass(frozen=True)
